@@ -1,0 +1,156 @@
+// tlspp::config: a libtls configuration, built once and shared by contexts.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tlspp/protocols.hpp"
+
+namespace tlspp {
+
+namespace detail {
+struct config_state;
+}
+
+/// One certificate/key pair (with an optional OCSP staple) for a server that
+/// serves several names (SNI), or a client presenting a certificate. Each item
+/// comes either from memory (PEM; DER for the OCSP staple) or from a file,
+/// never both.
+struct keypair {
+  std::optional<std::string> cert;
+  std::optional<std::filesystem::path> cert_file;
+  std::optional<std::string> key;
+  std::optional<std::filesystem::path> key_file;
+  /// Password of an encrypted `key_file` (PEM/PKCS#8).
+  std::optional<std::string> key_password;
+  std::optional<std::string> ocsp_staple;
+  std::optional<std::filesystem::path> ocsp_staple_file;
+};
+
+/// Size of a session ticket key, fixed by libtls.
+inline constexpr std::size_t ticket_key_size = 48;
+
+/// A session ticket key with its revision (the seed's `{keyrev=, key=}`).
+struct ticket_key {
+  std::uint32_t keyrev = 0;
+  std::array<std::byte, ticket_key_size> key{};
+};
+
+/// Every option of a libtls configuration, as an aggregate meant for
+/// designated initializers:
+///
+///     tlspp::config conf{{.ca_file = "ca.pem", .alpn = {"h2", "http/1.1"}}};
+///
+/// An unset optional or a false flag leaves libtls's default, and libtls's
+/// default verifies the peer's certificate, its name and its validity time:
+/// only an explicit `insecure_*` flag turns a check off. Options that name the
+/// same thing twice (`cert` and `cert_file`...) are rejected, never silently
+/// merged. Key material stays the caller's: tlspp hands it to libtls, which
+/// copies it and wipes its copy when the config is freed; keys that tlspp
+/// loads from files itself are wiped as soon as libtls has them.
+struct config_options {
+  /// ALPN protocols to offer (client) or accept (server), in preference order.
+  std::vector<std::string> alpn;
+
+  /// Trusted CA certificates (PEM). Default: the system's CA file.
+  std::optional<std::string> ca;
+  std::optional<std::filesystem::path> ca_file;
+  std::optional<std::filesystem::path> ca_path;
+
+  /// Own private key: a server's, or a client's for mutual TLS.
+  std::optional<std::string> key;
+  std::optional<std::filesystem::path> key_file;
+  /// Password of an encrypted `key_file`.
+  std::optional<std::string> key_password;
+
+  /// Own certificate chain (PEM): the leaf first, then intermediates.
+  std::optional<std::string> cert;
+  std::optional<std::filesystem::path> cert_file;
+
+  /// OCSP response (DER) a server staples to its handshake.
+  std::optional<std::string> ocsp_staple;
+  std::optional<std::filesystem::path> ocsp_staple_file;
+
+  /// Certificate revocation lists (PEM) checked against the peer's chain.
+  std::optional<std::string> crl;
+  std::optional<std::filesystem::path> crl_file;
+
+  /// More keypairs, chosen by SNI. When neither `cert` nor `key` is set the
+  /// first keypair becomes the default one.
+  std::vector<keypair> keypairs;
+
+  /// Session ticket keys (server), the newest last; enables ticket resumption.
+  std::vector<ticket_key> ticket_keys;
+
+  /// Cipher list: "secure" (default), "compat", "legacy", "insecure", "all"
+  /// or an OpenSSL-style cipher string.
+  std::optional<std::string> ciphers;
+  /// DHE parameters: "none" (default), "auto" or "legacy".
+  std::optional<std::string> dheparams;
+  /// A single ECDHE curve; deprecated by libtls in favour of `ecdhecurves`.
+  std::optional<std::string> ecdhecurve;
+  /// ECDHE curves in preference order: "X25519,P-256", "default"...
+  std::optional<std::string> ecdhecurves;
+  /// Protocol versions; default: TLS 1.2 and 1.3.
+  std::optional<protocol_set> protocols;
+  /// Maximum depth of the peer's certificate chain.
+  std::optional<int> verify_depth;
+
+  bool prefer_ciphers_client = false;
+  bool prefer_ciphers_server = false;
+  /// Don't verify the peer's certificate chain. Insecure.
+  bool insecure_noverifycert = false;
+  /// Don't verify that the server's certificate matches its name. Insecure.
+  bool insecure_noverifyname = false;
+  /// Don't check certificate and OCSP validity times. Insecure.
+  bool insecure_noverifytime = false;
+  /// Client: fail the handshake unless the server staples a valid OCSP response.
+  bool ocsp_require_stapling = false;
+  /// Server: require a client certificate signed by `ca`.
+  bool verify_client = false;
+  /// Server: verify a client certificate if the client sends one.
+  bool verify_client_optional = false;
+
+  /// Server: session ID context (at most 32 bytes); enables session-ID resumption.
+  std::optional<std::string> session_id;
+  /// Server: lifetime of sessions and tickets; zero disables resumption.
+  std::optional<std::chrono::seconds> session_lifetime;
+  /// Client: file where libtls keeps the session for resumption across
+  /// contexts and processes. Created with mode 0600 if missing.
+  std::optional<std::filesystem::path> session_file;
+};
+
+/// A validated libtls configuration.
+///
+/// Thread safety: a config is immutable once built (except `clear_keys`), and
+/// copies share it, so one config may serve any number of contexts in any
+/// number of threads at once.
+class config {
+ public:
+  /// The defaults of libtls: verify everything against the system's CAs.
+  config();
+  /// Applies every option; throws tlspp::error naming the first option
+  /// libtls (or tlspp's own consistency checks) rejected.
+  explicit config(const config_options& options);
+
+  /// Wipes private keys from the config. Contexts configured before keep
+  /// working; a server context configured after this has no key. Call it
+  /// once every server context that needs the keys exists.
+  void clear_keys();
+
+  /// The libtls object (`struct tls_config*`), for calls tlspp does not wrap.
+  [[nodiscard]] void* native_handle() const noexcept;
+
+ private:
+  friend struct detail::config_state;
+  std::shared_ptr<detail::config_state> state_;
+};
+
+}  // namespace tlspp

@@ -1,0 +1,57 @@
+// What a handshake negotiated, and what the peer presented.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace tlspp {
+
+/// The peer's certificate as libtls reports it.
+struct peer_certificate {
+  std::string subject;  ///< e.g. "/CN=localhost/O=tlspp"
+  std::string issuer;  ///< empty when the backend cannot read it
+  std::string hash;  ///< "SHA256:<hex>" of the DER certificate
+  /// The subject's CN, when it has one.
+  std::optional<std::string> common_name;
+  /// Validity period; none when the backend cannot read it.
+  std::optional<std::chrono::system_clock::time_point> not_before;
+  std::optional<std::chrono::system_clock::time_point> not_after;
+  /// The chain the peer sent, PEM, leaf first.
+  std::string chain_pem;
+};
+
+enum class ocsp_cert_status { good, revoked, unknown };
+
+/// A stapled OCSP response, as libtls validated it.
+struct ocsp_response {
+  /// libtls's one-line verdict, e.g. "good" or "revoked: key compromise".
+  std::string result;
+  /// OCSP response status (0: successful; TLS_OCSP_RESPONSE_* otherwise).
+  int response_status = 0;
+  ocsp_cert_status cert_status = ocsp_cert_status::unknown;
+  /// CRL reason code when revoked.
+  int crl_reason = 0;
+  std::optional<std::chrono::system_clock::time_point> this_update;
+  std::optional<std::chrono::system_clock::time_point> next_update;
+  std::optional<std::chrono::system_clock::time_point> revocation_time;
+  /// The OCSP responder URL of the certificate, if it names one.
+  std::optional<std::string> url;
+};
+
+/// A snapshot of what the handshake negotiated.
+struct connection_info {
+  std::string version;  ///< "TLSv1.3"
+  std::string cipher;   ///< "TLS_AES_256_GCM_SHA384"
+  int cipher_strength = 0;  ///< bits
+  std::optional<std::string> alpn;  ///< none if no protocol was agreed
+  /// Server: the name the client asked for with SNI.
+  std::optional<std::string> servername;
+  bool session_resumed = false;
+  /// None when the peer sent no certificate (a client without one).
+  std::optional<peer_certificate> peer;
+  /// None when the server stapled no OCSP response.
+  std::optional<ocsp_response> ocsp;
+};
+
+}  // namespace tlspp

@@ -1,0 +1,60 @@
+// tlspp::server: the seed's `tls.server(conf)`.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "tlspp/config.hpp"
+#include "tlspp/connection.hpp"
+#include "tlspp/transport.hpp"
+
+namespace tlspp {
+
+namespace detail {
+struct server_state;
+}
+
+/// A server context: configure it once, accept any number of connections.
+///
+/// Each accepted connection keeps what it needs of the server alive, so a
+/// server may be moved, reset or destroyed while its connections go on.
+/// Thread safety: accept() may not run concurrently on one server; the
+/// accepted connections are independent of each other.
+class server {
+ public:
+  /// Creates and configures a server context; throws tlspp::error when
+  /// libtls rejects the config (no certificate, key not matching...).
+  explicit server(const config& conf);
+  server(server&&) noexcept;
+  server& operator=(server&&) noexcept;
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+  ~server();
+
+  /// Re-configures the context for connections accepted from now on.
+  void reset(const config& conf);
+
+  /// Accepts a connection over two callables (see client::connect). No I/O
+  /// happens until the connection's handshake(), recv() or send().
+  template <read_callback Read, write_callback Write>
+  [[nodiscard]] connection accept(Read read, Write write) {
+    return accept(std::unique_ptr<transport>{
+        new detail::callback_transport<Read, Write>(std::move(read), std::move(write))});
+  }
+  [[nodiscard]] connection accept(std::unique_ptr<transport> io);
+  /// Over a transport the caller owns; it must outlive the connection.
+  [[nodiscard]] connection accept(transport& io);
+  /// Over an accepted socket the caller owns.
+  [[nodiscard]] connection accept_socket(int socket);
+  /// Over two file descriptors the caller owns.
+  [[nodiscard]] connection accept_fds(int read_fd, int write_fd);
+
+  /// The libtls context (`struct tls*`).
+  [[nodiscard]] void* native_handle() const noexcept;
+
+ private:
+  connection accept_over(std::unique_ptr<transport> owned, transport* io);
+  std::shared_ptr<detail::server_state> state_;
+};
+
+}  // namespace tlspp

@@ -1,0 +1,13 @@
+// tlspp: libtls for C++20. Include this, or the one header you need.
+#pragma once
+
+#include "tlspp/client.hpp"
+#include "tlspp/config.hpp"
+#include "tlspp/connection.hpp"
+#include "tlspp/connection_info.hpp"
+#include "tlspp/error.hpp"
+#include "tlspp/features.hpp"
+#include "tlspp/io_result.hpp"
+#include "tlspp/protocols.hpp"
+#include "tlspp/server.hpp"
+#include "tlspp/transport.hpp"

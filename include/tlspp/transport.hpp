@@ -1,0 +1,86 @@
+// The user's side of the wire: how a connection moves ciphertext.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+namespace tlspp {
+
+/// What a transport callback did. A read callback answers with the bytes it
+/// put in the buffer, `end_of_stream()` when the peer closed its side,
+/// `want_recv()`/`want_send()` when it cannot go on yet (the tlspp call then
+/// returns the same "want" so the caller can yield and retry), or `failed()`.
+/// A write callback answers with how many bytes it took (at least one),
+/// a want, or `failed()`. A callback may also throw: the exception is carried
+/// out of the tlspp call that triggered it.
+class transfer {
+ public:
+  static constexpr transfer bytes(std::size_t n) noexcept {
+    return transfer{static_cast<std::ptrdiff_t>(n), 0};
+  }
+  static constexpr transfer end_of_stream() noexcept { return transfer{0, 0}; }
+  static constexpr transfer want_recv() noexcept { return transfer{want_recv_value, 0}; }
+  static constexpr transfer want_send() noexcept { return transfer{want_send_value, 0}; }
+  /// The transport failed; `errno_value`, when not 0, is reported in the
+  /// tlspp call's error message.
+  static constexpr transfer failed(int errno_value = 0) noexcept {
+    return transfer{failed_value, errno_value};
+  }
+
+  [[nodiscard]] constexpr std::ptrdiff_t value() const noexcept { return value_; }
+  [[nodiscard]] constexpr int errno_value() const noexcept { return errno_; }
+  [[nodiscard]] constexpr bool is_want() const noexcept {
+    return value_ == want_recv_value || value_ == want_send_value;
+  }
+  friend constexpr bool operator==(transfer, transfer) noexcept = default;
+
+  // libtls's own encodings (-1, TLS_WANT_POLLIN, TLS_WANT_POLLOUT).
+  static constexpr std::ptrdiff_t failed_value = -1;
+  static constexpr std::ptrdiff_t want_recv_value = -2;
+  static constexpr std::ptrdiff_t want_send_value = -3;
+
+ private:
+  constexpr transfer(std::ptrdiff_t v, int e) noexcept : value_{v}, errno_{e} {}
+  std::ptrdiff_t value_;
+  int errno_;
+};
+
+/// A bidirectional byte stream that carries a connection's ciphertext.
+/// Implement it directly, or pass two callables to connect()/accept().
+/// Neither function may block if the caller wants to yield: answer a want
+/// instead, and the tlspp call returns that want.
+class transport {
+ public:
+  virtual ~transport() = default;
+  /// Fills (a prefix of) `buffer` with bytes from the peer.
+  virtual transfer read(std::span<std::byte> buffer) = 0;
+  /// Sends (a prefix of) `buffer` to the peer.
+  virtual transfer write(std::span<const std::byte> buffer) = 0;
+};
+
+template <class F>
+concept read_callback = std::is_invocable_r_v<transfer, F&, std::span<std::byte>>;
+template <class F>
+concept write_callback = std::is_invocable_r_v<transfer, F&, std::span<const std::byte>>;
+
+namespace detail {
+
+/// Holds the user's two callables; allocated once per connection, and called
+/// through one virtual call per libtls callback, with no allocation.
+template <class Read, class Write>
+class callback_transport final : public transport {
+ public:
+  callback_transport(Read r, Write w) : read_{std::move(r)}, write_{std::move(w)} {}
+  transfer read(std::span<std::byte> buffer) override { return read_(buffer); }
+  transfer write(std::span<const std::byte> buffer) override { return write_(buffer); }
+
+ private:
+  Read read_;
+  Write write_;
+};
+
+}  // namespace detail
+}  // namespace tlspp

@@ -1,0 +1,55 @@
+// Private side of tlspp::connection: one libtls context and its transport.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <string_view>
+
+#include "config_state.hpp"
+#include "libtls.hpp"
+#include "tlspp/transport.hpp"
+
+namespace tlspp::detail {
+
+struct server_state;
+
+/// Heap-allocated so that the pointer libtls keeps as its callback argument
+/// stays valid when the connection object moves.
+struct connection_state {
+  ::tls* ctx = nullptr;
+  /// The config whose reference count libtls holds for `ctx`.
+  std::shared_ptr<config_state> conf;
+  /// An accepted connection keeps its server's libtls context alive: libtls
+  /// calls into it during the handshake (SNI, OCSP stapling).
+  std::shared_ptr<server_state> server;
+
+  std::unique_ptr<transport> owned_transport;
+  transport* io = nullptr;
+
+  /// Set by the callbacks during one libtls call.
+  std::exception_ptr callback_exception;
+  int transport_errno = 0;
+  bool transport_wanted = false;
+  /// Sticky: the read side of the transport reported end of stream.
+  bool transport_eof = false;
+
+  bool handshake_done = false;
+  bool close_done = false;
+
+  connection_state() = default;
+  connection_state(const connection_state&) = delete;
+  connection_state& operator=(const connection_state&) = delete;
+  ~connection_state();
+
+  /// Drops the transport and per-connection flags (not the context).
+  void forget_connection() noexcept;
+  /// Installs the transport: `owned` if set (then `io` points into it),
+  /// else the caller's `io`.
+  void attach(std::unique_ptr<transport> owned, transport* io);
+};
+
+/// The C callbacks handed to libtls; `arg` is the connection_state.
+ssize_t read_trampoline(::tls* ctx, void* buf, size_t len, void* arg) noexcept;
+ssize_t write_trampoline(::tls* ctx, const void* buf, size_t len, void* arg) noexcept;
+
+}  // namespace tlspp::detail

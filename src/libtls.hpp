@@ -1,0 +1,23 @@
+// The one place tlspp includes <tls.h>: private to src/.
+#pragma once
+
+#include <tls.h>
+
+#include <string>
+#include <string_view>
+
+#include "tlspp_backend_config.hpp"
+
+namespace tlspp::detail {
+
+/// Calls tls_init() once per process (thread-safe); every constructor that
+/// creates a libtls object calls it first.
+void ensure_libtls_initialized();
+
+/// libtls's message for a context or config, or `fallback` when it has none.
+std::string_view message_of(const char* libtls_message, std::string_view fallback);
+
+/// Throws tlspp::error for a failed libtls context call.
+[[noreturn]] void throw_context_error(::tls* ctx, std::string_view where);
+
+}  // namespace tlspp::detail

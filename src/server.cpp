@@ -1,0 +1,81 @@
+#include "tlspp/server.hpp"
+
+#include "connection_state.hpp"
+#include "fd_transport.hpp"
+#include "server_state.hpp"
+#include "tlspp/error.hpp"
+
+namespace tlspp {
+namespace detail {
+
+server_state::server_state(std::shared_ptr<config_state> c) : conf{std::move(c)} {
+  ensure_libtls_initialized();
+  ctx = tls_server();
+  if (ctx == nullptr) throw error{"server", "tls_server failed (out of memory)"};
+  const int rc = with_configs_locked(nullptr, conf.get(), [&] { return tls_configure(ctx, conf->handle); });
+  if (rc != 0) {
+    const error e{"server: configure", message_of(tls_error(ctx), "rejected the config")};
+    with_configs_locked(conf.get(), nullptr, [&] {
+      tls_free(ctx);
+      return 0;
+    });
+    throw e;
+  }
+}
+
+server_state::~server_state() {
+  with_configs_locked(conf.get(), nullptr, [&] {
+    tls_free(ctx);
+    return 0;
+  });
+}
+
+}  // namespace detail
+
+server::server(const config& conf)
+    : state_{std::make_shared<detail::server_state>(detail::config_state::of(conf))} {}
+server::server(server&&) noexcept = default;
+server& server::operator=(server&&) noexcept = default;
+server::~server() = default;
+
+void server::reset(const config& conf) {
+  // A fresh libtls context rather than tls_reset(): connections accepted
+  // earlier still use the old one (SNI and OCSP callbacks) and keep it alive.
+  state_ = std::make_shared<detail::server_state>(detail::config_state::of(conf));
+}
+
+connection server::accept(std::unique_ptr<transport> io) {
+  if (!io) throw error{"server::accept", "null transport"};
+  transport* borrowed = io.get();
+  return accept_over(std::move(io), borrowed);
+}
+
+connection server::accept(transport& io) { return accept_over(nullptr, &io); }
+
+connection server::accept_over(std::unique_ptr<transport> owned, transport* io) {
+  if (!state_) throw error{"server::accept", "server used after it was moved from"};
+  auto st = std::make_unique<detail::connection_state>();
+  st->server = state_;
+  st->conf = state_->conf;
+  st->attach(std::move(owned), io);
+  ::tls* cctx = nullptr;
+  const int rc = detail::with_configs_locked(nullptr, st->conf.get(), [&] {
+    return tls_accept_cbs(state_->ctx, &cctx, detail::read_trampoline, detail::write_trampoline,
+                          st.get());
+  });
+  if (rc != 0) detail::throw_context_error(state_->ctx, "server::accept");
+  st->ctx = cctx;
+  return connection{std::move(st)};
+}
+
+connection server::accept_socket(int socket) {
+  return accept(std::make_unique<detail::fd_transport>(socket, socket, false));
+}
+
+connection server::accept_fds(int read_fd, int write_fd) {
+  return accept(std::make_unique<detail::fd_transport>(read_fd, write_fd, false));
+}
+
+void* server::native_handle() const noexcept { return state_ ? state_->ctx : nullptr; }
+
+}  // namespace tlspp
