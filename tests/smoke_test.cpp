@@ -1,0 +1,21 @@
+#include <gtest/gtest.h>
+
+#include "support/memory_link.hpp"
+#include "support/pki.hpp"
+
+namespace tlspp::test {
+namespace {
+
+TEST(Smoke, HandshakeAndEchoInMemory) {
+  memory_link link{config{pki::client_options()}, config{pki::server_options()}};
+  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  EXPECT_EQ(memory_link::pump(link.client, link.accepted, "hello"), "hello");
+  EXPECT_EQ(memory_link::pump(link.accepted, link.client, "world"), "world");
+  const connection_info info = link.client.info();
+  EXPECT_EQ(info.version, "TLSv1.3");
+  ASSERT_TRUE(info.peer);
+  EXPECT_EQ(info.peer->common_name, "localhost");
+}
+
+}  // namespace
+}  // namespace tlspp::test
