@@ -24,14 +24,14 @@ struct config_state;
 /// comes either from memory (PEM; DER for the OCSP staple) or from a file,
 /// never both.
 struct keypair {
-  std::optional<std::string> cert;
-  std::optional<std::filesystem::path> cert_file;
-  std::optional<std::string> key;
-  std::optional<std::filesystem::path> key_file;
+  std::optional<std::string> cert{};
+  std::optional<std::filesystem::path> cert_file{};
+  std::optional<std::string> key{};
+  std::optional<std::filesystem::path> key_file{};
   /// Password of an encrypted `key_file` (PEM/PKCS#8).
-  std::optional<std::string> key_password;
-  std::optional<std::string> ocsp_staple;
-  std::optional<std::filesystem::path> ocsp_staple_file;
+  std::optional<std::string> key_password{};
+  std::optional<std::string> ocsp_staple{};
+  std::optional<std::filesystem::path> ocsp_staple_file{};
 };
 
 /// Size of a session ticket key, fixed by libtls.
@@ -57,51 +57,51 @@ struct ticket_key {
 /// loads from files itself are wiped as soon as libtls has them.
 struct config_options {
   /// ALPN protocols to offer (client) or accept (server), in preference order.
-  std::vector<std::string> alpn;
+  std::vector<std::string> alpn{};
 
   /// Trusted CA certificates (PEM). Default: the system's CA file.
-  std::optional<std::string> ca;
-  std::optional<std::filesystem::path> ca_file;
-  std::optional<std::filesystem::path> ca_path;
+  std::optional<std::string> ca{};
+  std::optional<std::filesystem::path> ca_file{};
+  std::optional<std::filesystem::path> ca_path{};
 
   /// Own private key: a server's, or a client's for mutual TLS.
-  std::optional<std::string> key;
-  std::optional<std::filesystem::path> key_file;
+  std::optional<std::string> key{};
+  std::optional<std::filesystem::path> key_file{};
   /// Password of an encrypted `key_file`.
-  std::optional<std::string> key_password;
+  std::optional<std::string> key_password{};
 
   /// Own certificate chain (PEM): the leaf first, then intermediates.
-  std::optional<std::string> cert;
-  std::optional<std::filesystem::path> cert_file;
+  std::optional<std::string> cert{};
+  std::optional<std::filesystem::path> cert_file{};
 
   /// OCSP response (DER) a server staples to its handshake.
-  std::optional<std::string> ocsp_staple;
-  std::optional<std::filesystem::path> ocsp_staple_file;
+  std::optional<std::string> ocsp_staple{};
+  std::optional<std::filesystem::path> ocsp_staple_file{};
 
   /// Certificate revocation lists (PEM) checked against the peer's chain.
-  std::optional<std::string> crl;
-  std::optional<std::filesystem::path> crl_file;
+  std::optional<std::string> crl{};
+  std::optional<std::filesystem::path> crl_file{};
 
   /// More keypairs, chosen by SNI. When neither `cert` nor `key` is set the
   /// first keypair becomes the default one.
-  std::vector<keypair> keypairs;
+  std::vector<keypair> keypairs{};
 
   /// Session ticket keys (server), the newest last; enables ticket resumption.
-  std::vector<ticket_key> ticket_keys;
+  std::vector<ticket_key> ticket_keys{};
 
   /// Cipher list: "secure" (default), "compat", "legacy", "insecure", "all"
   /// or an OpenSSL-style cipher string.
-  std::optional<std::string> ciphers;
+  std::optional<std::string> ciphers{};
   /// DHE parameters: "none" (default), "auto" or "legacy".
-  std::optional<std::string> dheparams;
+  std::optional<std::string> dheparams{};
   /// A single ECDHE curve; deprecated by libtls in favour of `ecdhecurves`.
-  std::optional<std::string> ecdhecurve;
+  std::optional<std::string> ecdhecurve{};
   /// ECDHE curves in preference order: "X25519,P-256", "default"...
-  std::optional<std::string> ecdhecurves;
+  std::optional<std::string> ecdhecurves{};
   /// Protocol versions; default: TLS 1.2 and 1.3.
-  std::optional<protocol_set> protocols;
+  std::optional<protocol_set> protocols{};
   /// Maximum depth of the peer's certificate chain.
-  std::optional<int> verify_depth;
+  std::optional<int> verify_depth{};
 
   bool prefer_ciphers_client = false;
   bool prefer_ciphers_server = false;
@@ -119,12 +119,12 @@ struct config_options {
   bool verify_client_optional = false;
 
   /// Server: session ID context (at most 32 bytes); enables session-ID resumption.
-  std::optional<std::string> session_id;
+  std::optional<std::string> session_id{};
   /// Server: lifetime of sessions and tickets; zero disables resumption.
-  std::optional<std::chrono::seconds> session_lifetime;
+  std::optional<std::chrono::seconds> session_lifetime{};
   /// Client: file where libtls keeps the session for resumption across
   /// contexts and processes. Created with mode 0600 if missing.
-  std::optional<std::filesystem::path> session_file;
+  std::optional<std::filesystem::path> session_file{};
 };
 
 /// A validated libtls configuration.

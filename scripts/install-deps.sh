@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, what building and testing tlspp needs on Debian 12.
+# Does nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config  # the build
+  libtls-dev                        # the default libtls backend (libretls)
+  openssl                           # generates the test PKI
+  libgtest-dev googletest           # the tests
+  clang-format                      # the format check
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: missing packages: ${missing[*]}; run as root or install them" >&2
+  exit 1
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
