@@ -93,9 +93,9 @@ void in_memory(const tlspp::config& client_conf, const tlspp::config& server_con
   wire to_server;
   wire to_client;
   tlspp::server server{server_conf};
-  tlspp::connection accepted = server.accept(
-      [&](std::span<std::byte> b) { return to_server.read(b); },
-      [&](std::span<const std::byte> b) { return to_client.write(b); });
+  tlspp::connection accepted =
+      server.accept([&](std::span<std::byte> b) { return to_server.read(b); },
+                    [&](std::span<const std::byte> b) { return to_client.write(b); });
   tlspp::client client{client_conf};
   client.connect(
       "localhost", [&](std::span<std::byte> b) { return to_client.read(b); },
@@ -172,7 +172,7 @@ void over_loopback(const tlspp::config& client_conf, const tlspp::config& server
   });
 
   tlspp::client client{client_conf};
-  client.connect("127.0.0.1", port);
+  client.connect("127.0.0.1", port, "localhost");
   send_all(client, data);
   if (recv_exactly(client, data.size()) != data) fail("loopback echo differs");
   check(client.close(), "client close");
@@ -191,8 +191,7 @@ int main(int argc, char** argv) {
   const fs::path pki = argc > 1 ? fs::path{argv[1]} : fs::path{TLSPP_DEMO_PKI_DIR};
   if (!fs::exists(pki / "ca-bundle.pem")) fail("no test PKI in " + pki.string());
   try {
-    std::cout << "tlspp demo, backend: " << tlspp::describe(tlspp::get_backend_features())
-              << "\n";
+    std::cout << "tlspp demo, backend: " << tlspp::describe(tlspp::get_backend_features()) << "\n";
     const tlspp::config server_conf{{
         .alpn = {"http/1.1"},
         .key_file = pki / "server-ecdsa.key",

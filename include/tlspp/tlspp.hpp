@@ -8,6 +8,7 @@
 #include "tlspp/error.hpp"
 #include "tlspp/features.hpp"
 #include "tlspp/io_result.hpp"
+#include "tlspp/memory_transport.hpp"
 #include "tlspp/protocols.hpp"
 #include "tlspp/server.hpp"
 #include "tlspp/transport.hpp"

@@ -1,0 +1,100 @@
+// tlspp::memory_transport: the sans-I/O transport that any event loop pumps.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "tlspp/transport.hpp"
+
+namespace tlspp {
+
+/// A transport made of two ciphertext queues that the caller moves to and
+/// from the network: put what the socket delivered in, take what is to be
+/// sent out. It never blocks and never does I/O, so a connection over it
+/// runs under epoll, io_uring, libuv, Asio or a game loop alike.
+///
+/// Receive path, zero copy: when a connection call returns want_recv because
+/// nothing was queued, receive_buffer() is the very buffer libtls handed the
+/// read callback. Read the socket straight into it, commit_received(n), and
+/// call again: libtls finds the bytes in place. libtls does not promise to
+/// retry with the same buffer, so every retry checks pointer and size and,
+/// when they differ, copies instead (counted in stats()). Fill and commit
+/// the span before the next call on the connection: a call may replace it.
+///
+/// Send path: libtls may offer different bytes when it retries a write, so
+/// written ciphertext is copied once into an outbox; drain it with
+/// to_send()/consume_sent(). Past `outbox_limit` bytes the transport answers
+/// want_send, which is the back-pressure a slow peer needs.
+class memory_transport final : public transport {
+ public:
+  explicit memory_transport(std::size_t outbox_limit = 64 * 1024) : outbox_limit_{outbox_limit} {}
+
+  // --- receiving ---------------------------------------------------------
+
+  /// Where to put ciphertext from the network: libtls's pending buffer when
+  /// a read waits (zero copy), else free space in the inbox (at least
+  /// `min_size` bytes).
+  std::span<std::byte> receive_buffer(std::size_t min_size = 16 * 1024);
+  /// `n` bytes were written at the start of the last receive_buffer().
+  void commit_received(std::size_t n);
+  /// Copies `data` in: the simple form, for data already in a buffer.
+  void receive(std::span<const std::byte> data);
+  /// The peer closed its side: reads past the queued bytes end the stream.
+  void receive_end_of_stream() noexcept { eof_ = true; }
+  /// True when libtls waits for bytes in its own buffer and there is room
+  /// left in it: the moment to read the socket into receive_buffer().
+  [[nodiscard]] bool read_pending() const noexcept {
+    return pending_.data() != nullptr && pending_filled_ < pending_.size();
+  }
+
+  // --- sending -----------------------------------------------------------
+
+  /// Ciphertext waiting to be sent to the peer.
+  [[nodiscard]] std::span<const std::byte> to_send() const noexcept {
+    return std::span{outbox_}.subspan(outbox_head_);
+  }
+  /// `n` bytes of to_send() went out.
+  void consume_sent(std::size_t n);
+
+  // --- accounting --------------------------------------------------------
+
+  struct statistics {
+    /// Ciphertext libtls found already in its own buffer.
+    std::size_t received_in_place = 0;
+    /// Ciphertext tlspp copied into libtls's buffer (inbox, or a retry
+    /// with a different buffer).
+    std::size_t received_copied = 0;
+    /// Retries where libtls changed its buffer after bytes were put there.
+    std::size_t buffer_changes = 0;
+    /// Ciphertext copied into the outbox.
+    std::size_t sent_copied = 0;
+  };
+  [[nodiscard]] const statistics& stats() const noexcept { return stats_; }
+
+  /// Test hook: makes the next in-place retry behave as if libtls had
+  /// changed its buffer, to exercise the copying fallback.
+  void simulate_buffer_change_for_testing() noexcept { force_buffer_change_ = true; }
+
+  transfer read(std::span<std::byte> buffer) override;
+  transfer write(std::span<const std::byte> buffer) override;
+
+ private:
+  std::span<std::byte> inbox_space(std::size_t min_size);
+  std::size_t take_from_inbox(std::span<std::byte> buffer);
+
+  std::size_t outbox_limit_;
+  std::vector<std::byte> inbox_;
+  std::size_t inbox_head_ = 0;
+  std::size_t inbox_committed_ = 0;  // bytes of inbox_ holding data
+  std::vector<std::byte> outbox_;
+  std::size_t outbox_head_ = 0;
+  std::span<std::byte> pending_;     // libtls's buffer of a waiting read
+  std::size_t pending_filled_ = 0;   // bytes the caller put there
+  bool handed_out_pending_ = false;  // last receive_buffer() was pending_
+  bool eof_ = false;
+  bool force_buffer_change_ = false;
+  statistics stats_;
+};
+
+}  // namespace tlspp

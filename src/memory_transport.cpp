@@ -1,0 +1,124 @@
+#include "tlspp/memory_transport.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "tlspp/error.hpp"
+
+namespace tlspp {
+
+std::span<std::byte> memory_transport::receive_buffer(std::size_t min_size) {
+  // Straight into libtls's buffer only while nothing is queued ahead of it,
+  // so that bytes stay in the order they arrived.
+  handed_out_pending_ = pending_.data() != nullptr && pending_filled_ < pending_.size() &&
+                        inbox_head_ == inbox_committed_;
+  if (handed_out_pending_) return pending_.subspan(pending_filled_);
+  return inbox_space(min_size);
+}
+
+std::span<std::byte> memory_transport::inbox_space(std::size_t min_size) {
+  if (inbox_head_ > 0) {
+    // Slide queued bytes to the front before growing.
+    std::memmove(inbox_.data(), inbox_.data() + inbox_head_, inbox_committed_ - inbox_head_);
+    inbox_committed_ -= inbox_head_;
+    inbox_head_ = 0;
+  }
+  if (inbox_.size() - inbox_committed_ < min_size) inbox_.resize(inbox_committed_ + min_size);
+  return std::span{inbox_}.subspan(inbox_committed_);
+}
+
+void memory_transport::commit_received(std::size_t n) {
+  if (handed_out_pending_) {
+    if (n > pending_.size() - pending_filled_) {
+      throw error{"memory_transport::commit_received", "more bytes than receive_buffer() held"};
+    }
+    pending_filled_ += n;
+    return;
+  }
+  if (n > inbox_.size() - inbox_committed_) {
+    throw error{"memory_transport::commit_received", "more bytes than receive_buffer() held"};
+  }
+  inbox_committed_ += n;
+}
+
+void memory_transport::receive(std::span<const std::byte> data) {
+  // The simple form always queues: its bytes are copies either way.
+  handed_out_pending_ = false;
+  const std::span<std::byte> space = inbox_space(data.size());
+  std::copy(data.begin(), data.end(), space.begin());
+  inbox_committed_ += data.size();
+}
+
+std::size_t memory_transport::take_from_inbox(std::span<std::byte> buffer) {
+  const std::size_t n = std::min(buffer.size(), inbox_committed_ - inbox_head_);
+  std::memcpy(buffer.data(), inbox_.data() + inbox_head_, n);
+  inbox_head_ += n;
+  if (inbox_head_ == inbox_committed_) inbox_head_ = inbox_committed_ = 0;
+  return n;
+}
+
+transfer memory_transport::read(std::span<std::byte> buffer) {
+  if (pending_filled_ > 0) {
+    const bool in_place = buffer.data() == pending_.data() && pending_filled_ <= buffer.size() &&
+                          !force_buffer_change_;
+    std::size_t n = pending_filled_;
+    if (in_place) {
+      stats_.received_in_place += n;
+    } else {
+      // libtls moved on to another buffer: copy what the caller put in the
+      // old one, and queue whatever does not fit in front of the inbox.
+      force_buffer_change_ = false;
+      ++stats_.buffer_changes;
+      n = std::min(pending_filled_, buffer.size());
+      std::memmove(buffer.data(), pending_.data(), n);
+      stats_.received_copied += n;
+      const std::span<const std::byte> rest = pending_.subspan(n, pending_filled_ - n);
+      inbox_.insert(inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_head_), rest.begin(),
+                    rest.end());
+      inbox_committed_ += rest.size();  // the spare space after it moved along
+    }
+    pending_ = {};
+    pending_filled_ = 0;
+    handed_out_pending_ = false;
+    return transfer::bytes(n);
+  }
+  pending_ = {};
+  handed_out_pending_ = false;
+  if (inbox_head_ < inbox_committed_) {
+    const std::size_t n = take_from_inbox(buffer);
+    stats_.received_copied += n;
+    return transfer::bytes(n);
+  }
+  if (eof_) return transfer::end_of_stream();
+  pending_ = buffer;
+  return transfer::want_recv();
+}
+
+transfer memory_transport::write(std::span<const std::byte> buffer) {
+  const std::size_t queued = outbox_.size() - outbox_head_;
+  if (queued >= outbox_limit_) return transfer::want_send();
+  const std::size_t n = std::min(buffer.size(), outbox_limit_ - queued);
+  if (outbox_head_ == outbox_.size()) {
+    outbox_.clear();
+    outbox_head_ = 0;
+  }
+  outbox_.insert(outbox_.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+  stats_.sent_copied += n;
+  return transfer::bytes(n);
+}
+
+void memory_transport::consume_sent(std::size_t n) {
+  if (n > outbox_.size() - outbox_head_) {
+    throw error{"memory_transport::consume_sent", "more bytes than to_send() held"};
+  }
+  outbox_head_ += n;
+  if (outbox_head_ == outbox_.size()) {
+    outbox_.clear();
+    outbox_head_ = 0;
+  } else if (outbox_head_ >= 64 * 1024 && outbox_head_ * 2 >= outbox_.size()) {
+    outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(outbox_head_));
+    outbox_head_ = 0;
+  }
+}
+
+}  // namespace tlspp
