@@ -4,7 +4,11 @@ include(CMakePackageConfigHelpers)
 
 set(TLSPP_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/tlspp")
 
-install(TARGETS tlspp tlspp_libtls EXPORT tlsppTargets
+set(TLSPP_INSTALLED_TARGETS tlspp tlspp_libtls)
+if(TLSPP_HAVE_ASIO)
+  list(APPEND TLSPP_INSTALLED_TARGETS tlspp_asio)
+endif()
+install(TARGETS ${TLSPP_INSTALLED_TARGETS} EXPORT tlsppTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

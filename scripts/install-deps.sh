@@ -8,6 +8,7 @@ packages=(
   libtls-dev                        # the default libtls backend (libretls)
   openssl                           # generates the test PKI
   libgtest-dev googletest           # the tests
+  libasio-dev                       # tlspp::asio (header-only)
   clang-format                      # the format check
 )
 

@@ -1,0 +1,15 @@
+# tlspp::asio: the header-only Asio layer (standalone Asio, Debian's
+# libasio-dev). Built only when asio.hpp is found.
+find_path(TLSPP_ASIO_INCLUDE_DIR asio.hpp)
+if(TLSPP_ASIO_INCLUDE_DIR)
+  add_library(tlspp_asio INTERFACE)
+  add_library(tlspp::asio ALIAS tlspp_asio)
+  set_target_properties(tlspp_asio PROPERTIES EXPORT_NAME asio)
+  target_link_libraries(tlspp_asio INTERFACE tlspp Threads::Threads)
+  target_compile_definitions(tlspp_asio INTERFACE ASIO_NO_DEPRECATED)
+  set(TLSPP_HAVE_ASIO ON)
+  message(STATUS "tlspp: Asio found in ${TLSPP_ASIO_INCLUDE_DIR}: building tlspp::asio")
+else()
+  set(TLSPP_HAVE_ASIO OFF)
+  message(STATUS "tlspp: asio.hpp not found: no tlspp::asio (install libasio-dev)")
+endif()
