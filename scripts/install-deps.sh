@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config  # the build
   libtls-dev                        # the default libtls backend (libretls)
-  openssl                           # generates the test PKI
+  openssl                           # generates the test PKI; an interop peer
+  gnutls-bin curl                   # interop peers
   libgtest-dev googletest           # the tests
   libasio-dev                       # tlspp::asio (header-only)
   clang-format                      # the format check
