@@ -131,6 +131,10 @@ void options_applier::apply_alpn(const std::vector<std::string>& alpn) {
 
 void options_applier::apply_trust(const config_options& o) {
   exclusive(o.ca.has_value(), o.ca_file.has_value(), "ca", "ca_file");
+  // libtls silently ignores ca_path when it has CA certificates in memory
+  // (which is where ca_file goes too): refuse the combination instead.
+  exclusive(o.ca.has_value(), o.ca_path.has_value(), "ca", "ca_path");
+  exclusive(o.ca_file.has_value(), o.ca_path.has_value(), "ca_file", "ca_path");
   if (o.ca) {
     check(tls_config_set_ca_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.ca->data()),
                                 o.ca->size()),
@@ -185,7 +189,7 @@ void options_applier::apply_identity(const config_options& o) {
     check(tls_config_set_key_file(conf_, o.key_file->c_str()), "key_file");
   }
   if (o.key_file && o.key_password) {
-    const loaded_file key{*o.key_file, &*o.key_password, "key_file"};
+    const loaded_file key{*o.key_file, &*o.key_password, option_name("", "key_file")};
     check(tls_config_set_key_mem(conf_, key.data(), key.size()), "key_file");
   }
   if (o.ocsp_staple || o.ocsp_staple_file) {

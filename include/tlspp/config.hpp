@@ -62,6 +62,9 @@ struct config_options {
   /// Trusted CA certificates (PEM). Default: the system's CA file.
   std::optional<std::string> ca{};
   std::optional<std::filesystem::path> ca_file{};
+  /// A directory of CA certificates named by subject hash (`openssl rehash`),
+  /// read during each handshake. Exclusive with `ca` and `ca_file`: libtls
+  /// would ignore it beside them.
   std::optional<std::filesystem::path> ca_path{};
 
   /// Own private key: a server's, or a client's for mutual TLS.

@@ -72,6 +72,9 @@ CRL_OCSP_DAYS=30
 CNF=$WORK/openssl.cnf
 export CA_DIR=$WORK/ca/none
 export SAN="DNS:localhost, IP:127.0.0.1"
+# The OCSP responder that server leaves name: libtls checks a stapled response
+# only for a certificate naming a responder. Nothing listens there; tests staple.
+export OCSP_URL=http://ocsp.tlspp.test/
 cat >"$CNF" <<'CNF_EOF'
 [ca]
 default_ca = ca_default
@@ -132,6 +135,7 @@ extendedKeyUsage       = serverAuth
 subjectAltName         = $ENV::SAN
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+authorityInfoAccess    = OCSP;URI:$ENV::OCSP_URL
 
 [ext_server_rsa]
 basicConstraints       = critical, CA:FALSE
@@ -140,6 +144,7 @@ extendedKeyUsage       = serverAuth
 subjectAltName         = $ENV::SAN
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+authorityInfoAccess    = OCSP;URI:$ENV::OCSP_URL
 
 [ext_selfsigned]
 basicConstraints       = critical, CA:FALSE
@@ -278,6 +283,14 @@ done
 ocsp_response intermediate-ca "$O/server-ecdsa.crt" "$O/ocsp-good.der"
 ocsp_response intermediate-ca "$O/server-rsa.crt"   "$O/ocsp-good-rsa.der"
 ocsp_response intermediate-ca "$O/revoked.crt"      "$O/ocsp-revoked.der"
+
+# SHA-256 of some leaves' DER, lowercase hex without a newline: what libtls
+# reports as a peer's certificate hash after "SHA256:".
+for name in server-ecdsa server-rsa client; do
+    ossl x509 -in "$O/$name.crt" -outform DER -out "$WORK/$name.der"
+    ossl dgst -sha256 -r -out "$WORK/$name.dgst" "$WORK/$name.der"
+    cut -d' ' -f1 "$WORK/$name.dgst" | tr -d '\n' >"$O/$name.sha256"
+done
 
 # ---------------------------------------------------------------------------
 # Miscellaneous key material.

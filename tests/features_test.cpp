@@ -1,0 +1,198 @@
+// tlspp::get_backend_features(): what it reports matches what the backend does.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/memory_link.hpp"
+#include "support/pki.hpp"
+
+namespace tlspp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Whether a config with `o` builds. When it does not, the error must name
+/// `option` (or an item of it): a missing feature is a clear configuration error.
+::testing::AssertionResult config_builds(const config_options& o, const std::string& option) {
+  try {
+    config built{o};
+    return ::testing::AssertionSuccess() << "config with " << option << " builds";
+  } catch (const error& e) {
+    if (e.where().rfind("config option " + option, 0) != 0) {
+      return ::testing::AssertionFailure()
+             << "rejected, but naming '" << e.where() << "' instead of " << option;
+    }
+    return ::testing::AssertionFailure() << e.what();
+  }
+}
+
+/// Asserts that a config with `o` builds exactly when the backend claims the
+/// feature.
+void expect_builds_iff(bool claimed, const config_options& o, const std::string& option) {
+  const auto built = config_builds(o, option);
+  if (claimed) {
+    EXPECT_TRUE(built) << option << " is claimed";
+  } else {
+    EXPECT_FALSE(built) << option << " is not claimed";
+    EXPECT_NE(std::string{built.message()}.find(option), std::string::npos) << built.message();
+  }
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(BackendFeatures, EveryCallReturnsTheSameObjectFromAnyThread) {
+  const backend_features* first = &get_backend_features();
+  std::array<const backend_features*, 4> seen{};
+  std::vector<std::thread> threads;
+  for (auto& slot : seen) threads.emplace_back([&slot] { slot = &get_backend_features(); });
+  for (auto& t : threads) t.join();
+  for (const auto* p : seen) EXPECT_EQ(p, first);
+}
+
+TEST(BackendFeatures, DescribeStartsWithTheApiVersion) {
+  const backend_features& f = get_backend_features();
+  EXPECT_GT(f.api_version, 0);
+  const std::string text = describe(f);
+  EXPECT_EQ(text.rfind("libtls API " + std::to_string(f.api_version), 0), 0u) << text;
+}
+
+TEST(BackendFeatures, DescribeSaysWhetherTls13IsPresent) {
+  const backend_features& f = get_backend_features();
+  const std::string text = describe(f);
+  if (f.tls1_3) {
+    EXPECT_TRUE(contains(text, ", TLS 1.3")) << text;
+    EXPECT_FALSE(contains(text, "no TLS 1.3")) << text;
+  } else {
+    EXPECT_TRUE(contains(text, ", no TLS 1.3")) << text;
+  }
+}
+
+TEST(BackendFeatures, DescribeFollowsEachFlag) {
+  backend_features none;
+  none.api_version = 1;
+  backend_features crl_only = none;
+  crl_only.crl = true;
+  EXPECT_TRUE(contains(describe(none), "no CRL"));
+  EXPECT_FALSE(contains(describe(crl_only), "no CRL"));
+  EXPECT_TRUE(contains(describe(crl_only), ", CRL"));
+}
+
+TEST(BackendFeatures, Tls13FlagMatchesTheDefaultHandshake) {
+  memory_link link{config{pki::client_options()}, config{pki::server_options()}};
+  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  EXPECT_EQ(link.client.info().version, get_backend_features().tls1_3 ? "TLSv1.3" : "TLSv1.2");
+}
+
+TEST(BackendFeatures, CrlFlagMatchesRevocationChecking) {
+  const bool claimed = get_backend_features().crl;
+  config_options client = pki::client_options();
+  client.crl_file = pki::path("crl.pem");
+  expect_builds_iff(claimed, client, "crl_file");
+  if (!claimed) return;
+  // Claimed: the CRL really rejects the revoked certificate.
+  memory_link link{config{client}, config{pki::server_options("revoked")}};
+  EXPECT_FALSE(link.handshake());
+  EXPECT_TRUE(contains(link.client_result.error, "revoked")) << link.client_result.error;
+}
+
+TEST(BackendFeatures, OcspStaplingFlagMatchesStapling) {
+  const bool claimed = get_backend_features().ocsp_stapling;
+  config_options server = pki::server_options();
+  server.ocsp_staple_file = pki::path("ocsp-good.der");
+  expect_builds_iff(claimed, server, "ocsp_staple_file");
+  if (!claimed) return;
+  config_options client = pki::client_options();
+  client.ocsp_require_stapling = true;
+  memory_link link{config{client}, config{server}};
+  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  EXPECT_TRUE(link.client.info().ocsp);
+}
+
+TEST(BackendFeatures, SessionFlagsMatchTheSessionOptions) {
+  const backend_features& f = get_backend_features();
+  config_options tickets = pki::server_options();
+  tickets.ticket_keys = {ticket_key{.keyrev = 1}};
+  expect_builds_iff(f.session_tickets, tickets, "ticket_keys");
+
+  config_options id = pki::server_options();
+  id.session_id = "tlspp-features-test";
+  expect_builds_iff(f.session_id, id, "session_id");
+
+  config_options lifetime = pki::server_options();
+  lifetime.session_lifetime = 60s;
+  expect_builds_iff(f.session_lifetime, lifetime, "session_lifetime");
+
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("tlspp-features-session-" + std::to_string(::getpid()));
+  std::filesystem::remove(file);
+  config_options session_file = pki::client_options();
+  session_file.session_file = file;
+  expect_builds_iff(f.session_file, session_file, "session_file");
+  std::filesystem::remove(file);
+}
+
+TEST(BackendFeatures, CaPathFlagMatchesTheCaPathOption) {
+  config_options o;
+  o.ca_path = pki::dir();
+  expect_builds_iff(get_backend_features().ca_path, o, "ca_path");
+}
+
+TEST(BackendFeatures, CurveAndDheFlagsMatchTheirOptions) {
+  const backend_features& f = get_backend_features();
+  config_options dhe = pki::server_options();
+  dhe.dheparams = "auto";
+  expect_builds_iff(f.dheparams, dhe, "dheparams");
+  config_options curves = pki::client_options();
+  curves.ecdhecurves = "X25519,P-256";
+  expect_builds_iff(f.ecdhecurves, curves, "ecdhecurves");
+}
+
+TEST(BackendFeatures, VerifyClientOptionalFlagMatchesTheOption) {
+  config_options o = pki::server_options();
+  o.ca_file = pki::path("ca-bundle.pem");
+  o.verify_client_optional = true;
+  expect_builds_iff(get_backend_features().verify_client_optional, o, "verify_client_optional");
+}
+
+TEST(BackendFeatures, EncryptedKeysFlagMatchesKeyPassword) {
+  const bool claimed = get_backend_features().encrypted_keys;
+  config_options server = pki::server_options();
+  server.key_file = pki::path("encrypted.key");
+  server.key_password = pki::read("encrypted-password.txt");
+  expect_builds_iff(claimed, server, "key_file");
+  if (!claimed) return;
+  memory_link link{config{pki::client_options()}, config{server}};
+  EXPECT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+}
+
+TEST(BackendFeatures, CipherStrengthIsReportedWhenClaimed) {
+  memory_link link{config{pki::client_options()}, config{pki::server_options()}};
+  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  const int bits = link.client.info().cipher_strength;
+  if (get_backend_features().cipher_strength) {
+    EXPECT_GE(bits, 128);
+  } else {
+    EXPECT_EQ(bits, 0);
+  }
+}
+
+TEST(BackendFeatures, PeerCommonNameIsKnownWithOrWithoutLibtlsSupport) {
+  // peer_cert_common_name only says where the CN comes from: tlspp parses the
+  // subject when libtls cannot tell it.
+  memory_link link{config{pki::client_options()}, config{pki::server_options()}};
+  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  const auto info = link.client.info();
+  ASSERT_TRUE(info.peer);
+  EXPECT_EQ(info.peer->common_name, "localhost");
+}
+
+}  // namespace
+}  // namespace tlspp::test

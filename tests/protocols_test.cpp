@@ -1,0 +1,96 @@
+// tlspp::protocol_set: typed flags, and libtls's own protocol strings.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tlspp/error.hpp"
+#include "tlspp/protocols.hpp"
+
+namespace tlspp::test {
+namespace {
+
+constexpr protocol_set all_four =
+    protocol::tlsv1_0 | protocol::tlsv1_1 | protocol::tlsv1_2 | protocol::tlsv1_3;
+
+// Usable at compile time, as a constant in a config.
+static_assert(protocol_set::secure() == (protocol::tlsv1_2 | protocol::tlsv1_3));
+static_assert(protocol_set::secure().contains(protocol::tlsv1_3));
+static_assert(!protocol_set::secure().contains(protocol::tlsv1_1));
+static_assert(protocol_set{}.empty());
+
+TEST(ProtocolSet, DefaultSetIsEmpty) {
+  const protocol_set none;
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.bits(), 0u);
+  for (protocol p : {protocol::tlsv1_0, protocol::tlsv1_1, protocol::tlsv1_2, protocol::tlsv1_3}) {
+    EXPECT_FALSE(none.contains(p));
+  }
+}
+
+TEST(ProtocolSet, TypedFlagsAreLibtlsBits) {
+  // TLS_PROTOCOL_TLSv1_0 .. TLS_PROTOCOL_TLSv1_3 in tls.h.
+  EXPECT_EQ(protocol_set{protocol::tlsv1_0}.bits(), 1u << 1);
+  EXPECT_EQ(protocol_set{protocol::tlsv1_1}.bits(), 1u << 2);
+  EXPECT_EQ(protocol_set{protocol::tlsv1_2}.bits(), 1u << 3);
+  EXPECT_EQ(protocol_set{protocol::tlsv1_3}.bits(), 1u << 4);
+}
+
+TEST(ProtocolSet, CombinedFlagsContainExactlyTheirMembers) {
+  const protocol_set set = protocol::tlsv1_1 | protocol::tlsv1_3;
+  EXPECT_FALSE(set.empty());
+  EXPECT_FALSE(set.contains(protocol::tlsv1_0));
+  EXPECT_TRUE(set.contains(protocol::tlsv1_1));
+  EXPECT_FALSE(set.contains(protocol::tlsv1_2));
+  EXPECT_TRUE(set.contains(protocol::tlsv1_3));
+  EXPECT_EQ(set | protocol::tlsv1_1, set);  // idempotent
+  EXPECT_EQ(set | protocol::tlsv1_2, protocol::tlsv1_1 | protocol::tlsv1_2 | protocol::tlsv1_3);
+}
+
+TEST(ProtocolSet, SecureAndDefaultStringsAreTls12AndTls13) {
+  EXPECT_EQ(protocol_set{"secure"}, protocol::tlsv1_2 | protocol::tlsv1_3);
+  EXPECT_EQ(protocol_set{"default"}, protocol::tlsv1_2 | protocol::tlsv1_3);
+  EXPECT_EQ(protocol_set{"secure"}, protocol_set::secure());
+}
+
+TEST(ProtocolSet, AllAndLegacyStringsAreEveryVersion) {
+  EXPECT_EQ(protocol_set{"all"}, all_four);
+  EXPECT_EQ(protocol_set{"legacy"}, all_four);
+  EXPECT_EQ(protocol_set{"tlsv1"}, all_four);
+}
+
+TEST(ProtocolSet, SingleVersionStringsAreOneFlagEach) {
+  EXPECT_EQ(protocol_set{"tlsv1.0"}, protocol::tlsv1_0);
+  EXPECT_EQ(protocol_set{"tlsv1.1"}, protocol::tlsv1_1);
+  EXPECT_EQ(protocol_set{"tlsv1.2"}, protocol::tlsv1_2);
+  EXPECT_EQ(protocol_set{"tlsv1.3"}, protocol::tlsv1_3);
+  EXPECT_EQ(protocol_set{"TLSv1.2"}, protocol::tlsv1_2);  // case does not matter
+}
+
+TEST(ProtocolSet, ListsAndNegationsCombineAsLibtlsSays) {
+  EXPECT_EQ(protocol_set{"tlsv1.2,tlsv1.3"}, protocol::tlsv1_2 | protocol::tlsv1_3);
+  EXPECT_EQ(protocol_set{"tlsv1.2:tlsv1.3"}, protocol::tlsv1_2 | protocol::tlsv1_3);
+  EXPECT_EQ(protocol_set{"all,!tlsv1.0"},
+            protocol::tlsv1_1 | protocol::tlsv1_2 | protocol::tlsv1_3);
+  // A leading negation starts from every version.
+  EXPECT_EQ(protocol_set{"!tlsv1.2"}, protocol::tlsv1_0 | protocol::tlsv1_1 | protocol::tlsv1_3);
+}
+
+TEST(ProtocolSet, StringViewAndCStringFormsAgree) {
+  const std::string spec = "tlsv1.3";
+  EXPECT_EQ(protocol_set{std::string_view{spec}}, protocol_set{spec.c_str()});
+}
+
+TEST(ProtocolSet, UnknownStringThrowsNamingProtocolsAndTheString) {
+  try {
+    const protocol_set bogus{"bogus"};
+    ADD_FAILURE() << "parsed 'bogus' as " << bogus.bits();
+  } catch (const error& e) {
+    EXPECT_EQ(e.where(), "config option protocols");
+    EXPECT_NE(e.message().find("'bogus'"), std::string::npos) << e.message();
+  }
+}
+
+TEST(ProtocolSet, EmptyStringIsRejected) { EXPECT_THROW(protocol_set{""}, error); }
+
+}  // namespace
+}  // namespace tlspp::test
