@@ -10,8 +10,8 @@ namespace tlspp {
 /// The peer's certificate as libtls reports it.
 struct peer_certificate {
   std::string subject;  ///< e.g. "/CN=localhost/O=tlspp"
-  std::string issuer;  ///< empty when the backend cannot read it
-  std::string hash;  ///< "SHA256:<hex>" of the DER certificate
+  std::string issuer;   ///< empty when the backend cannot read it
+  std::string hash;     ///< "SHA256:<hex>" of the DER certificate
   /// The subject's CN, when it has one.
   std::optional<std::string> common_name;
   /// Validity period; none when the backend cannot read it.
@@ -41,16 +41,20 @@ struct ocsp_response {
 
 /// A snapshot of what the handshake negotiated.
 struct connection_info {
-  std::string version;  ///< "TLSv1.3"
-  std::string cipher;   ///< "TLS_AES_256_GCM_SHA384"
-  int cipher_strength = 0;  ///< bits
+  std::string version;              ///< "TLSv1.3"
+  std::string cipher;               ///< "TLS_AES_256_GCM_SHA384"
+  int cipher_strength = 0;          ///< bits
   std::optional<std::string> alpn;  ///< none if no protocol was agreed
-  /// Server: the name the client asked for with SNI.
+  /// Server: the name the client asked for with SNI; none when it sent none
+  /// (a client connecting to an IP address sends none). Client: the name it
+  /// connected to and verified the certificate against.
   std::optional<std::string> servername;
   bool session_resumed = false;
   /// None when the peer sent no certificate (a client without one).
   std::optional<peer_certificate> peer;
-  /// None when the server stapled no OCSP response.
+  /// None when the server stapled no OCSP response, and when libtls did not
+  /// check the staple: insecure_noverifycert and insecure_noverifytime turn
+  /// the check off, even for a staple that says "revoked".
   std::optional<ocsp_response> ocsp;
 };
 

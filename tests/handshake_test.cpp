@@ -1,0 +1,242 @@
+// Real handshakes between a libtls client and server over the in-memory
+// link: protocol versions, key types, bulk data, ALPN, SNI and mutual TLS.
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "support/memory_link.hpp"
+#include "support/pki.hpp"
+
+namespace tlspp::test {
+namespace {
+
+constexpr std::size_t one_mib = std::size_t{1} << 20;
+
+/// `size` bytes that differ from one position to the next and between seeds,
+/// so a dropped, repeated or swapped chunk cannot go unnoticed.
+std::string pattern(std::size_t size, unsigned seed) {
+  std::string s(size, '\0');
+  unsigned x = seed * 2654435761u + 1;
+  for (char& c : s) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 16);
+  }
+  return s;
+}
+
+/// "" when equal, else where and how the two differ (without printing 1 MiB).
+std::string first_difference(std::string_view expected, std::string_view actual) {
+  if (expected == actual) return {};
+  std::size_t i = 0;
+  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
+  return "sizes " + std::to_string(expected.size()) + " vs " + std::to_string(actual.size()) +
+         ", first difference at byte " + std::to_string(i);
+}
+
+std::string results(const memory_link& link) {
+  return "client: " + std::string{to_string(link.client_result.status)} + " " +
+         link.client_result.error +
+         " / server: " + std::string{to_string(link.server_result.status)} + " " +
+         link.server_result.error;
+}
+
+// ---------------------------------------------------------------------------
+// 1 MiB each way, per protocol version and server key type.
+
+struct bulk_case {
+  const char* name;
+  protocol version;
+  const char* version_string;
+  const char* server_cert;  ///< PKI name: server-ecdsa or server-rsa
+};
+
+// Names the case in gtest's messages instead of dumping its bytes.
+void PrintTo(const bulk_case& c, std::ostream* os) { *os << c.name; }
+
+class BulkTransfer : public ::testing::TestWithParam<bulk_case> {};
+
+TEST_P(BulkTransfer, OneMebibyteEachWayArrivesByteForByte) {
+  const bulk_case& c = GetParam();
+  if (c.version == protocol::tlsv1_3 && !get_backend_features().tls1_3) {
+    GTEST_SKIP() << "the libtls backend cannot negotiate TLS 1.3";
+  }
+  config_options client_opts = pki::client_options();
+  client_opts.protocols = c.version;
+  config_options server_opts = pki::server_options(c.server_cert);
+  server_opts.protocols = c.version;
+  memory_link link{config{client_opts}, config{server_opts}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+
+  const connection_info info = link.client.info();
+  EXPECT_EQ(info.version, c.version_string);
+  ASSERT_TRUE(info.peer);
+  // The leaf the server presented is the one it was configured with.
+  EXPECT_TRUE(info.peer->chain_pem.starts_with(pki::read(std::string{c.server_cert} + ".crt")))
+      << info.peer->chain_pem;
+  EXPECT_EQ(link.accepted.info().version, c.version_string);
+
+  const std::string upstream = pattern(one_mib, 1);
+  const std::string downstream = pattern(one_mib, 2);
+  const std::string at_server = memory_link::pump(link.client, link.accepted, upstream);
+  EXPECT_EQ(first_difference(upstream, at_server), "");
+  const std::string at_client = memory_link::pump(link.accepted, link.client, downstream);
+  EXPECT_EQ(first_difference(downstream, at_client), "");
+  // The ciphertext really carried the data (no plaintext shortcut).
+  EXPECT_GT(link.to_server.written, one_mib);
+  EXPECT_GT(link.to_client.written, one_mib);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Handshake, BulkTransfer,
+    ::testing::Values(bulk_case{"Tls12Ecdsa", protocol::tlsv1_2, "TLSv1.2", "server-ecdsa"},
+                      bulk_case{"Tls12Rsa", protocol::tlsv1_2, "TLSv1.2", "server-rsa"},
+                      bulk_case{"Tls13Ecdsa", protocol::tlsv1_3, "TLSv1.3", "server-ecdsa"},
+                      bulk_case{"Tls13Rsa", protocol::tlsv1_3, "TLSv1.3", "server-rsa"}),
+    [](const ::testing::TestParamInfo<bulk_case>& info) { return std::string{info.param.name}; });
+
+TEST(Handshake, Tls12CipherMatchesTheServerKeyType) {
+  for (const auto& [cert, auth] : {std::tuple{"server-ecdsa", "ECDSA"}, {"server-rsa", "RSA"}}) {
+    config_options client_opts = pki::client_options();
+    client_opts.protocols = protocol::tlsv1_2;
+    memory_link link{config{client_opts}, config{pki::server_options(cert)}};
+    ASSERT_TRUE(link.handshake()) << cert << ": " << results(link);
+    // TLS 1.2 suite names carry the authentication algorithm: ECDHE-ECDSA-..., ECDHE-RSA-...
+    EXPECT_NE(link.client.info().cipher.find(std::string{"-"} + auth + "-"), std::string::npos)
+        << cert << ": " << link.client.info().cipher;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// ALPN.
+
+TEST(Handshake, AlpnAgreesOnTheServersOnlyProtocol) {
+  config_options client_opts = pki::client_options();
+  client_opts.alpn = {"h2", "http/1.1"};
+  config_options server_opts = pki::server_options();
+  server_opts.alpn = {"http/1.1"};
+  memory_link link{config{client_opts}, config{server_opts}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  EXPECT_EQ(link.client.info().alpn, "http/1.1");
+  EXPECT_EQ(link.accepted.info().alpn, "http/1.1");
+}
+
+TEST(Handshake, AlpnPrefersTheServersOrderAmongCommonProtocols) {
+  config_options client_opts = pki::client_options();
+  client_opts.alpn = {"http/1.1", "h2"};
+  config_options server_opts = pki::server_options();
+  server_opts.alpn = {"h2", "http/1.1"};
+  memory_link link{config{client_opts}, config{server_opts}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  EXPECT_EQ(link.client.info().alpn, "h2");
+}
+
+TEST(Handshake, AlpnMismatchSelectsNoProtocolAndStillConnects) {
+  config_options client_opts = pki::client_options();
+  client_opts.alpn = {"h2"};
+  config_options server_opts = pki::server_options();
+  server_opts.alpn = {"http/1.1"};
+  memory_link link{config{client_opts}, config{server_opts}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  EXPECT_EQ(link.client.info().alpn, std::nullopt);
+  EXPECT_EQ(link.accepted.info().alpn, std::nullopt);
+  EXPECT_EQ(memory_link::pump(link.client, link.accepted, "still talking"), "still talking");
+}
+
+TEST(Handshake, NoAlpnOfferedMeansNoProtocolSelected) {
+  config_options server_opts = pki::server_options();
+  server_opts.alpn = {"http/1.1"};
+  memory_link link{config{pki::client_options()}, config{server_opts}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  EXPECT_EQ(link.client.info().alpn, std::nullopt);
+}
+
+// ---------------------------------------------------------------------------
+// SNI: one server, two names.
+
+config sni_server() {
+  config_options o = pki::server_options("server-ecdsa");
+  o.keypairs.push_back(keypair{.cert_file = pki::path("sni-other-chain.pem"),
+                               .key_file = pki::path("sni-other.key")});
+  return config{o};
+}
+
+TEST(Handshake, SniSelectsTheKeypairForTheRequestedName) {
+  memory_link link{config{pki::client_options()}, sni_server(), "other.test"};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  const connection_info client_info = link.client.info();
+  ASSERT_TRUE(client_info.peer);
+  EXPECT_EQ(client_info.peer->common_name, "other.test");
+  EXPECT_EQ(link.accepted.info().servername, "other.test");
+}
+
+TEST(Handshake, SniFallsBackToTheDefaultCertificateForOtherNames) {
+  memory_link link{config{pki::client_options()}, sni_server(), "localhost"};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  const connection_info client_info = link.client.info();
+  ASSERT_TRUE(client_info.peer);
+  EXPECT_EQ(client_info.peer->common_name, "localhost");
+  EXPECT_EQ(link.accepted.info().servername, "localhost");
+}
+
+// ---------------------------------------------------------------------------
+// Mutual TLS.
+
+config_options client_with_certificate() {
+  config_options o = pki::client_options();
+  o.cert_file = pki::path("client-chain.pem");
+  o.key_file = pki::path("client.key");
+  return o;
+}
+
+config_options server_verifying_clients(bool optional) {
+  config_options o = pki::server_options();
+  o.ca_file = pki::path("ca-bundle.pem");
+  (optional ? o.verify_client_optional : o.verify_client) = true;
+  return o;
+}
+
+TEST(Handshake, RequiredClientCertificateIsVerifiedAndSeenByTheServer) {
+  memory_link link{config{client_with_certificate()}, config{server_verifying_clients(false)}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  const connection_info server_info = link.accepted.info();
+  ASSERT_TRUE(server_info.peer);
+  EXPECT_EQ(server_info.peer->common_name, "tlspp test client");
+  EXPECT_EQ(memory_link::pump(link.client, link.accepted, "authenticated"), "authenticated");
+}
+
+TEST(Handshake, RequiredClientCertificateMissingFailsOnTheServer) {
+  memory_link link{config{pki::client_options()}, config{server_verifying_clients(false)}};
+  EXPECT_FALSE(link.handshake()) << results(link);
+  EXPECT_EQ(link.server_result.status, io_status::failed) << results(link);
+  EXPECT_NE(link.server_result.error.find("did not return a certificate"), std::string::npos)
+      << link.server_result.error;
+  EXPECT_FALSE(link.accepted.handshake_done());
+}
+
+TEST(Handshake, OptionalClientCertificateMayBeOmitted) {
+  if (!get_backend_features().verify_client_optional) {
+    GTEST_SKIP() << "the libtls backend has no verify_client_optional";
+  }
+  memory_link link{config{pki::client_options()}, config{server_verifying_clients(true)}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  EXPECT_EQ(link.accepted.info().peer, std::nullopt);
+  EXPECT_EQ(memory_link::pump(link.client, link.accepted, "anonymous"), "anonymous");
+}
+
+TEST(Handshake, OptionalClientCertificateIsSeenWhenSent) {
+  if (!get_backend_features().verify_client_optional) {
+    GTEST_SKIP() << "the libtls backend has no verify_client_optional";
+  }
+  memory_link link{config{client_with_certificate()}, config{server_verifying_clients(true)}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  const connection_info server_info = link.accepted.info();
+  ASSERT_TRUE(server_info.peer);
+  EXPECT_EQ(server_info.peer->common_name, "tlspp test client");
+}
+
+}  // namespace
+}  // namespace tlspp::test

@@ -1,0 +1,183 @@
+// Session resumption: a client keeps its session in a session_file, and a
+// second connection to the same server resumes it, with session tickets
+// (ticket_keys) or with server-side session IDs (session_id). Backends that
+// cannot resume are detected by what they do, and the tests skip saying so.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include "support/memory_link.hpp"
+#include "support/pki.hpp"
+
+namespace tlspp::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string results(const memory_link& link) {
+  return "client: " + std::string{to_string(link.client_result.status)} + " " +
+         link.client_result.error +
+         " / server: " + std::string{to_string(link.server_result.status)} + " " +
+         link.server_result.error;
+}
+
+/// A private directory, removed with everything in it.
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string pattern = (fs::temp_directory_path() / "tlspp-resumption-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error{"mkdtemp failed"};
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string contents(const fs::path& file) {
+  std::ifstream in{file, std::ios::binary};
+  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+/// One complete connection from a client with `client_conf` to the shared
+/// `server`: handshake, a request and a reply (a TLS 1.3 server sends its
+/// tickets after the handshake), and close_notify both ways. Returns what
+/// each side's info() said.
+struct session_outcome {
+  bool client_resumed = false;
+  bool server_resumed = false;
+};
+
+session_outcome connect_once(const config& client_conf, const config& server_conf,
+                             tlspp::server& server) {
+  memory_link link{client_conf, server_conf};
+  // Serve from the long-lived server, which holds the session cache.
+  link.accepted = server.accept(link.server_io);
+  EXPECT_TRUE(link.handshake()) << results(link);
+  if (!link.client.handshake_done() || !link.accepted.handshake_done()) return {};
+  EXPECT_EQ(memory_link::pump(link.client, link.accepted, "request"), "request");
+  EXPECT_EQ(memory_link::pump(link.accepted, link.client, "reply"), "reply");
+  const session_outcome outcome{link.client.info().session_resumed,
+                                link.accepted.info().session_resumed};
+  EXPECT_TRUE(link.client.close().ok());
+  EXPECT_TRUE(link.accepted.close().ok());
+  std::byte buffer[64];
+  EXPECT_EQ(link.accepted.recv(buffer).status, io_status::closed);
+  EXPECT_EQ(link.client.recv(buffer).status, io_status::closed);
+  return outcome;
+}
+
+ticket_key test_ticket_key() {
+  ticket_key k{.keyrev = 1};
+  for (std::size_t i = 0; i < k.key.size(); ++i) k.key[i] = static_cast<std::byte>(i * 7 + 3);
+  return k;
+}
+
+// ---------------------------------------------------------------------------
+
+struct resumption_case {
+  const char* name;
+  protocol version;
+  bool tickets;  ///< ticket_keys; otherwise session_id
+};
+
+// Names the case in gtest's messages instead of dumping its bytes.
+void PrintTo(const resumption_case& c, std::ostream* os) { *os << c.name; }
+
+class Resumption : public ::testing::TestWithParam<resumption_case> {};
+
+TEST_P(Resumption, SecondConnectionResumesTheSessionFromTheSessionFile) {
+  const resumption_case& c = GetParam();
+  const backend_features& features = get_backend_features();
+  if (!features.session_file || !features.session_lifetime ||
+      !(c.tickets ? features.session_tickets : features.session_id)) {
+    GTEST_SKIP() << "the libtls backend lacks session files, lifetimes or "
+                 << (c.tickets ? "ticket keys" : "session IDs");
+  }
+  if (c.version == protocol::tlsv1_3 && !features.tls1_3) {
+    GTEST_SKIP() << "the libtls backend cannot negotiate TLS 1.3";
+  }
+
+  config_options server_opts = pki::server_options();
+  server_opts.protocols = c.version;
+  server_opts.session_lifetime = std::chrono::minutes{5};
+  if (c.tickets) {
+    server_opts.ticket_keys = {test_ticket_key()};
+  } else {
+    server_opts.session_id = "tlspp resumption test";
+  }
+  const config server_conf{server_opts};
+  tlspp::server server{server_conf};
+
+  const temp_dir dir;
+  config_options client_opts = pki::client_options();
+  client_opts.protocols = c.version;
+  client_opts.session_file = dir.path() / "session.pem";
+
+  // Each connection opens the file afresh, as a new process would.
+  const session_outcome first = connect_once(config{client_opts}, server_conf, server);
+  EXPECT_FALSE(first.client_resumed);
+  EXPECT_FALSE(first.server_resumed);
+  const std::string saved = contents(*client_opts.session_file);
+  if (saved.empty()) {
+    GTEST_SKIP() << "the libtls backend wrote no session to session_file after a full "
+                    "handshake, data and close: it keeps no resumable session";
+  }
+  EXPECT_NE(saved.find("SSL SESSION"), std::string::npos) << saved;
+
+  const session_outcome second = connect_once(config{client_opts}, server_conf, server);
+  if (!second.client_resumed && !second.server_resumed) {
+    GTEST_SKIP() << "the libtls backend saved a session (" << saved.size()
+                 << " bytes) but a second connection did not resume it: the server "
+                    "issues no usable "
+                 << (c.tickets ? "session tickets" : "session IDs");
+  }
+  EXPECT_TRUE(second.client_resumed);
+  EXPECT_TRUE(second.server_resumed);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Resumption, Resumption,
+    ::testing::Values(resumption_case{"TicketKeysTls12", protocol::tlsv1_2, true},
+                      resumption_case{"TicketKeysTls13", protocol::tlsv1_3, true},
+                      resumption_case{"SessionIdTls12", protocol::tlsv1_2, false}),
+    [](const ::testing::TestParamInfo<resumption_case>& info) {
+      return std::string{info.param.name};
+    });
+
+TEST(Resumption, ConnectionsWithoutASessionFileAreFullHandshakes) {
+  // A server ready to resume whatever the backend can.
+  const backend_features& features = get_backend_features();
+  config_options server_opts = pki::server_options();
+  if (features.session_lifetime) server_opts.session_lifetime = std::chrono::minutes{5};
+  if (features.session_id) server_opts.session_id = "tlspp resumption test";
+  if (features.session_tickets) server_opts.ticket_keys = {test_ticket_key()};
+  const config server_conf{server_opts};
+  tlspp::server server{server_conf};
+  const config client_conf{pki::client_options()};
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE("connection " + std::to_string(i + 1));
+    const session_outcome outcome = connect_once(client_conf, server_conf, server);
+    EXPECT_FALSE(outcome.client_resumed);
+    EXPECT_FALSE(outcome.server_resumed);
+  }
+}
+
+}  // namespace
+}  // namespace tlspp::test

@@ -1,0 +1,264 @@
+// Certificate verification: every way a server certificate can be bad fails
+// the client's handshake with a message that says why; revocation (CRL and
+// stapled OCSP) and chain depth are enforced; the insecure_* switches turn
+// off exactly the check they name.
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "support/memory_link.hpp"
+#include "support/pki.hpp"
+
+namespace tlspp::test {
+namespace {
+
+std::string results(const memory_link& link) {
+  return "client: " + std::string{to_string(link.client_result.status)} + " " +
+         link.client_result.error +
+         " / server: " + std::string{to_string(link.server_result.status)} + " " +
+         link.server_result.error;
+}
+
+bool contains_any(const std::string& text, const std::vector<std::string_view>& needles) {
+  for (std::string_view n : needles) {
+    if (text.find(n) != std::string::npos) return true;
+  }
+  return false;
+}
+
+/// Asserts that the client refused the server, saying one of `why`.
+void expect_client_refuses(memory_link& link, const std::vector<std::string_view>& why) {
+  EXPECT_FALSE(link.handshake()) << results(link);
+  EXPECT_EQ(link.client_result.status, io_status::failed) << results(link);
+  EXPECT_TRUE(contains_any(link.client_result.error, why)) << link.client_result.error;
+  EXPECT_FALSE(link.client.handshake_done());
+}
+
+config_options with_crl(config_options o) {
+  o.crl_file = pki::path("crl.pem");
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// The bad-certificate matrix.
+
+struct bad_certificate {
+  const char* name;
+  config_options server;
+  config_options client;
+  /// What libtls's message says (alternatives: spellings differ between
+  /// X.509 libraries, e.g. "self-signed" and "self signed").
+  std::vector<std::string_view> why;
+};
+
+config_options self_signed_server() {
+  config_options o = pki::server_options();
+  o.cert_file = pki::path("selfsigned.crt");
+  o.key_file = pki::path("selfsigned.key");
+  return o;
+}
+
+// Names the case in gtest's messages instead of dumping its bytes.
+void PrintTo(const bad_certificate& c, std::ostream* os) { *os << c.name; }
+
+class BadCertificate : public ::testing::TestWithParam<bad_certificate> {};
+
+TEST_P(BadCertificate, FailsTheClientHandshakeSayingWhy) {
+  const bad_certificate& c = GetParam();
+  if (c.client.crl_file && !get_backend_features().crl) {
+    GTEST_SKIP() << "the libtls backend cannot check CRLs";
+  }
+  memory_link link{config{c.client}, config{c.server}};
+  expect_client_refuses(link, c.why);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Verification, BadCertificate,
+    ::testing::Values(bad_certificate{"Expired",
+                                      pki::server_options("expired"),
+                                      pki::client_options(),
+                                      {"certificate has expired"}},
+                      bad_certificate{"NotYetValid",
+                                      pki::server_options("notyetvalid"),
+                                      pki::client_options(),
+                                      {"certificate is not yet valid"}},
+                      bad_certificate{"WrongName",
+                                      pki::server_options("wrongname"),
+                                      pki::client_options(),
+                                      {"name `localhost' not present in server certificate"}},
+                      bad_certificate{"Untrusted",
+                                      pki::server_options("untrusted"),
+                                      pki::client_options(),
+                                      {"unable to get local issuer certificate"}},
+                      bad_certificate{"SelfSigned",
+                                      self_signed_server(),
+                                      pki::client_options(),
+                                      {"self-signed certificate", "self signed certificate"}},
+                      bad_certificate{"RevokedByCrl",
+                                      pki::server_options("revoked"),
+                                      with_crl(pki::client_options()),
+                                      {"certificate revoked"}}),
+    [](const ::testing::TestParamInfo<bad_certificate>& info) {
+      return std::string{info.param.name};
+    });
+
+// Each failure above is the check it names, not a broken certificate: the
+// matching insecure_* switch (or no CRL) lets the same certificate through.
+
+TEST(Verification, ExpiredCertificatePassesWithoutTimeChecks) {
+  config_options client = pki::client_options();
+  client.insecure_noverifytime = true;
+  memory_link link{config{client}, config{pki::server_options("expired")}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+}
+
+TEST(Verification, WrongNamePassesWithoutNameChecks) {
+  config_options client = pki::client_options();
+  client.insecure_noverifyname = true;
+  memory_link link{config{client}, config{pki::server_options("wrongname")}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.client.info().peer);
+  EXPECT_EQ(link.client.info().peer->common_name, "wrong.test");
+}
+
+TEST(Verification, UntrustedCertificatePassesWithoutChainChecks) {
+  config_options client = pki::client_options();
+  client.insecure_noverifycert = true;
+  memory_link link{config{client}, config{pki::server_options("untrusted")}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+}
+
+TEST(Verification, RevokedCertificatePassesWhenNoCrlIsLoaded) {
+  memory_link link{config{pki::client_options()}, config{pki::server_options("revoked")}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+}
+
+TEST(Verification, WrongNameIsAcceptedUnderTheNameItCarries) {
+  memory_link link{config{pki::client_options()}, config{pki::server_options("wrongname")},
+                   "wrong.test"};
+  ASSERT_TRUE(link.handshake()) << results(link);
+}
+
+// ---------------------------------------------------------------------------
+// CRLs.
+
+TEST(Verification, GoodCertificatesPassCrlChecking) {
+  if (!get_backend_features().crl) GTEST_SKIP() << "the libtls backend cannot check CRLs";
+  for (const char* server : {"server-ecdsa", "server-rsa", "deep-leaf"}) {
+    memory_link link{config{with_crl(pki::client_options())}, config{pki::server_options(server)}};
+    EXPECT_TRUE(link.handshake()) << server << ": " << results(link);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Chain depth: root -> deep-ca-1 -> deep-ca-2 -> deep-ca-3 -> leaf, three
+// intermediates.
+
+config_options client_with_depth(int depth) {
+  config_options o = pki::client_options();
+  o.verify_depth = depth;
+  return o;
+}
+
+TEST(Verification, DeepChainPassesWithinTheVerifyDepth) {
+  for (int depth : {3, 5}) {
+    memory_link link{config{client_with_depth(depth)}, config{pki::server_options("deep-leaf")}};
+    EXPECT_TRUE(link.handshake()) << "verify_depth " << depth << ": " << results(link);
+  }
+}
+
+TEST(Verification, DeepChainFailsBeyondTheVerifyDepth) {
+  for (int depth : {1, 2}) {
+    SCOPED_TRACE("verify_depth " + std::to_string(depth));
+    memory_link link{config{client_with_depth(depth)}, config{pki::server_options("deep-leaf")}};
+    expect_client_refuses(link, {"certificate chain too long"});
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Stapled OCSP.
+
+/// Stapling tests skip, with the reason, on backends without OCSP.
+class VerificationOcsp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!get_backend_features().ocsp_stapling) {
+      GTEST_SKIP() << "the libtls backend cannot staple or check OCSP responses";
+    }
+  }
+};
+
+config_options stapling(const std::string& server, const std::string& response) {
+  config_options o = pki::server_options(server);
+  o.ocsp_staple_file = pki::path(response);
+  return o;
+}
+
+TEST_F(VerificationOcsp, StapledGoodOcspResponseIsCheckedAndReported) {
+  const std::initializer_list<std::pair<const char*, const char*>> servers = {
+      {"server-ecdsa", "ocsp-good.der"}, {"server-rsa", "ocsp-good-rsa.der"}};
+  for (const auto& [server, response] : servers) {
+    for (protocol version : {protocol::tlsv1_2, protocol::tlsv1_3}) {
+      if (version == protocol::tlsv1_3 && !get_backend_features().tls1_3) continue;
+      SCOPED_TRACE(std::string{server} + (version == protocol::tlsv1_3 ? " TLS 1.3" : " TLS 1.2"));
+      config_options client = pki::client_options();
+      client.protocols = version;
+      memory_link link{config{client}, config{stapling(server, response)}};
+      ASSERT_TRUE(link.handshake()) << results(link);
+      const connection_info info = link.client.info();
+      ASSERT_TRUE(info.ocsp);
+      EXPECT_EQ(info.ocsp->cert_status, ocsp_cert_status::good);
+      EXPECT_EQ(info.ocsp->response_status, 0);
+      EXPECT_EQ(info.ocsp->result, "good");
+    }
+  }
+}
+
+TEST_F(VerificationOcsp, RequiredStaplingFailsWithoutAStaple) {
+  config_options client = pki::client_options();
+  client.ocsp_require_stapling = true;
+  memory_link link{config{client}, config{pki::server_options()}};
+  expect_client_refuses(link, {"no stapled OCSP response"});
+}
+
+TEST_F(VerificationOcsp, RequiredStaplingPassesWithAGoodStaple) {
+  config_options client = pki::client_options();
+  client.ocsp_require_stapling = true;
+  memory_link link{config{client}, config{stapling("server-ecdsa", "ocsp-good.der")}};
+  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.client.info().ocsp);
+  EXPECT_EQ(link.client.info().ocsp->cert_status, ocsp_cert_status::good);
+}
+
+TEST_F(VerificationOcsp, StapledRevokedOcspResponseFailsTheHandshake) {
+  // No CRL: the staple alone tells the client the certificate is revoked.
+  memory_link link{config{pki::client_options()}, config{stapling("revoked", "ocsp-revoked.der")}};
+  expect_client_refuses(link, {"revoked"});
+}
+
+TEST_F(VerificationOcsp, StapledResponseForAnotherCertificateFailsTheHandshake) {
+  memory_link link{config{pki::client_options()},
+                   config{stapling("server-ecdsa", "ocsp-revoked.der")}};
+  expect_client_refuses(link, {"ocsp verify failed"});
+}
+
+TEST_F(VerificationOcsp, InsecureFlagsAlsoSkipTheStapledResponse) {
+  // libtls checks a staple only while it verifies certificates and times:
+  // with either check off even a "revoked" staple passes, unreported.
+  for (bool no_verify_time : {false, true}) {
+    SCOPED_TRACE(no_verify_time ? "insecure_noverifytime" : "insecure_noverifycert");
+    config_options client = pki::client_options();
+    (no_verify_time ? client.insecure_noverifytime : client.insecure_noverifycert) = true;
+    memory_link link{config{client}, config{stapling("revoked", "ocsp-revoked.der")}};
+    ASSERT_TRUE(link.handshake()) << results(link);
+    EXPECT_EQ(link.client.info().ocsp, std::nullopt);
+  }
+}
+
+}  // namespace
+}  // namespace tlspp::test
