@@ -18,13 +18,21 @@ std::optional<std::chrono::system_clock::time_point> optional_time(time_t t) {
   return std::chrono::system_clock::from_time_t(t);
 }
 
-/// The CN of a libtls subject line ("/C=XX/O=Org/CN=name"), for backends
-/// without tls_peer_cert_common_name.
+/// The CN of a libtls subject line, for backends without
+/// tls_peer_cert_common_name. OpenSSL-based ones write "/O=Org/CN=name",
+/// libtls-bearssl writes "O=Org,CN=name".
 [[maybe_unused]] std::optional<std::string> common_name_from_subject(const std::string& subject) {
-  const auto at = subject.rfind("/CN=");
-  if (at == std::string::npos) return std::nullopt;
-  const auto begin = at + 4;
-  const auto end = subject.find('/', begin);
+  const char separator = subject.starts_with('/') ? '/' : ',';
+  const std::string marker = std::string{separator} + "CN=";
+  std::size_t begin;
+  if (const auto at = subject.rfind(marker); at != std::string::npos) {
+    begin = at + marker.size();
+  } else if (subject.starts_with("CN=")) {
+    begin = 3;
+  } else {
+    return std::nullopt;
+  }
+  const auto end = subject.find(separator, begin);
   return subject.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 

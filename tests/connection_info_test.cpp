@@ -14,13 +14,6 @@
 namespace tlspp::test {
 namespace {
 
-std::string results(const memory_link& link) {
-  return "client: " + std::string{to_string(link.client_result.status)} + " " +
-         link.client_result.error +
-         " / server: " + std::string{to_string(link.server_result.status)} + " " +
-         link.server_result.error;
-}
-
 std::size_t count(std::string_view text, std::string_view needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
@@ -85,7 +78,7 @@ TEST(ConnectionInfo, NegotiatedParametersAreTheSameOnBothSides) {
     config_options client = pki::client_options();
     client.protocols = c.version;
     memory_link link{config{client}, config{pki::server_options()}};
-    ASSERT_TRUE(link.handshake()) << results(link);
+    ASSERT_TRUE(link.handshake()) << link.describe();
     const connection_info mine = link.client.info();
     const connection_info theirs = link.accepted.info();
     EXPECT_EQ(mine.version, c.name);
@@ -104,7 +97,7 @@ TEST(ConnectionInfo, NegotiatedParametersAreTheSameOnBothSides) {
 TEST(ConnectionInfo, AlpnIsReportedOnBothSidesOnlyWhenAgreed) {
   {
     memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-    ASSERT_TRUE(link.handshake()) << results(link);
+    ASSERT_TRUE(link.handshake()) << link.describe();
     EXPECT_EQ(link.client.info().alpn, std::nullopt);
     EXPECT_EQ(link.accepted.info().alpn, std::nullopt);
   }
@@ -113,14 +106,14 @@ TEST(ConnectionInfo, AlpnIsReportedOnBothSidesOnlyWhenAgreed) {
   config_options server = pki::server_options();
   server.alpn = {"http/1.1"};
   memory_link link{config{client}, config{server}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client.info().alpn, "http/1.1");
   EXPECT_EQ(link.accepted.info().alpn, "http/1.1");
 }
 
 TEST(ConnectionInfo, ServernameIsTheNameTheClientAskedFor) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}, "localhost"};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.accepted.info().servername, "localhost");
   EXPECT_EQ(link.client.info().servername, "localhost");
 }
@@ -128,7 +121,7 @@ TEST(ConnectionInfo, ServernameIsTheNameTheClientAskedFor) {
 TEST(ConnectionInfo, ServerSeesNoServernameWhenTheClientConnectsToAnAddress) {
   // SNI carries host names only; the certificate's IP SAN still verifies.
   memory_link link{config{pki::client_options()}, config{pki::server_options()}, "127.0.0.1"};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.accepted.info().servername, std::nullopt);
   EXPECT_EQ(link.client.info().servername, "127.0.0.1");
 }
@@ -140,7 +133,7 @@ TEST(ConnectionInfo, ClientSeesTheServersCertificateInFull) {
   for (const std::string name : {"server-ecdsa", "server-rsa"}) {
     SCOPED_TRACE(name);
     memory_link link{config{pki::client_options()}, config{pki::server_options(name)}};
-    ASSERT_TRUE(link.handshake()) << results(link);
+    ASSERT_TRUE(link.handshake()) << link.describe();
     const auto now = std::chrono::system_clock::now();
     const connection_info info = link.client.info();
     ASSERT_TRUE(info.peer);
@@ -168,7 +161,7 @@ TEST(ConnectionInfo, DifferentCertificatesHaveDifferentHashes) {
   int i = 0;
   for (const char* name : {"server-ecdsa", "server-rsa"}) {
     memory_link link{config{pki::client_options()}, config{pki::server_options(name)}};
-    ASSERT_TRUE(link.handshake()) << results(link);
+    ASSERT_TRUE(link.handshake()) << link.describe();
     hashes[i++] = link.client.info().peer.value().hash;
   }
   EXPECT_NE(hashes[0], hashes[1]);
@@ -177,7 +170,7 @@ TEST(ConnectionInfo, DifferentCertificatesHaveDifferentHashes) {
 TEST(ConnectionInfo, ServerSeesTheClientsCertificate) {
   memory_link link{config{client_with_certificate()},
                    config{server_requiring_client_certificates()}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const connection_info info = link.accepted.info();
   ASSERT_TRUE(info.peer);
   EXPECT_EQ(info.peer->subject, "/O=tlspp test/CN=tlspp test client");
@@ -189,14 +182,14 @@ TEST(ConnectionInfo, ServerSeesTheClientsCertificate) {
 
 TEST(ConnectionInfo, ServerSeesNoPeerCertificateWhenTheClientSendsNone) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.accepted.info().peer, std::nullopt);
   EXPECT_TRUE(link.client.info().peer);
 }
 
 TEST(ConnectionInfo, PeerCertContainsTheNamesOfItsSubjectAltNames) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_TRUE(link.client.peer_cert_contains_name("localhost"));
   EXPECT_TRUE(link.client.peer_cert_contains_name("127.0.0.1"));
   EXPECT_FALSE(link.client.peer_cert_contains_name("other.test"));
@@ -209,7 +202,7 @@ TEST(ConnectionInfo, PeerCertContainsTheNamesOfItsSubjectAltNames) {
 
 TEST(ConnectionInfo, NoOcspResponseWithoutAStaple) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client.info().ocsp, std::nullopt);
   EXPECT_EQ(link.accepted.info().ocsp, std::nullopt);
 }
@@ -221,7 +214,7 @@ TEST(ConnectionInfo, StapledOcspResponseIsReportedInFull) {
   config_options server = pki::server_options();
   server.ocsp_staple_file = pki::path("ocsp-good.der");
   memory_link link{config{pki::client_options()}, config{server}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const auto now = std::chrono::system_clock::now();
   const connection_info info = link.client.info();
   ASSERT_TRUE(info.ocsp);
@@ -242,7 +235,7 @@ TEST(ConnectionInfo, StapledOcspResponseIsReportedInFull) {
 
 TEST(ConnectionInfo, InfoStaysAvailableAfterClose) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const io_result closed = link.client.close();
   ASSERT_TRUE(closed.ok()) << closed.error;
   const connection_info info = link.client.info();

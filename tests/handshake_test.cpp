@@ -37,13 +37,6 @@ std::string first_difference(std::string_view expected, std::string_view actual)
          ", first difference at byte " + std::to_string(i);
 }
 
-std::string results(const memory_link& link) {
-  return "client: " + std::string{to_string(link.client_result.status)} + " " +
-         link.client_result.error +
-         " / server: " + std::string{to_string(link.server_result.status)} + " " +
-         link.server_result.error;
-}
-
 // ---------------------------------------------------------------------------
 // 1 MiB each way, per protocol version and server key type.
 
@@ -69,7 +62,7 @@ TEST_P(BulkTransfer, OneMebibyteEachWayArrivesByteForByte) {
   config_options server_opts = pki::server_options(c.server_cert);
   server_opts.protocols = c.version;
   memory_link link{config{client_opts}, config{server_opts}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
 
   const connection_info info = link.client.info();
   EXPECT_EQ(info.version, c.version_string);
@@ -103,7 +96,7 @@ TEST(Handshake, Tls12CipherMatchesTheServerKeyType) {
     config_options client_opts = pki::client_options();
     client_opts.protocols = protocol::tlsv1_2;
     memory_link link{config{client_opts}, config{pki::server_options(cert)}};
-    ASSERT_TRUE(link.handshake()) << cert << ": " << results(link);
+    ASSERT_TRUE(link.handshake()) << cert << ": " << link.describe();
     // TLS 1.2 suite names carry the authentication algorithm: ECDHE-ECDSA-..., ECDHE-RSA-...
     EXPECT_NE(link.client.info().cipher.find(std::string{"-"} + auth + "-"), std::string::npos)
         << cert << ": " << link.client.info().cipher;
@@ -119,7 +112,7 @@ TEST(Handshake, AlpnAgreesOnTheServersOnlyProtocol) {
   config_options server_opts = pki::server_options();
   server_opts.alpn = {"http/1.1"};
   memory_link link{config{client_opts}, config{server_opts}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client.info().alpn, "http/1.1");
   EXPECT_EQ(link.accepted.info().alpn, "http/1.1");
 }
@@ -130,7 +123,7 @@ TEST(Handshake, AlpnPrefersTheServersOrderAmongCommonProtocols) {
   config_options server_opts = pki::server_options();
   server_opts.alpn = {"h2", "http/1.1"};
   memory_link link{config{client_opts}, config{server_opts}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client.info().alpn, "h2");
 }
 
@@ -140,7 +133,7 @@ TEST(Handshake, AlpnMismatchSelectsNoProtocolAndStillConnects) {
   config_options server_opts = pki::server_options();
   server_opts.alpn = {"http/1.1"};
   memory_link link{config{client_opts}, config{server_opts}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client.info().alpn, std::nullopt);
   EXPECT_EQ(link.accepted.info().alpn, std::nullopt);
   EXPECT_EQ(memory_link::pump(link.client, link.accepted, "still talking"), "still talking");
@@ -150,7 +143,7 @@ TEST(Handshake, NoAlpnOfferedMeansNoProtocolSelected) {
   config_options server_opts = pki::server_options();
   server_opts.alpn = {"http/1.1"};
   memory_link link{config{pki::client_options()}, config{server_opts}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client.info().alpn, std::nullopt);
 }
 
@@ -166,7 +159,7 @@ config sni_server() {
 
 TEST(Handshake, SniSelectsTheKeypairForTheRequestedName) {
   memory_link link{config{pki::client_options()}, sni_server(), "other.test"};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const connection_info client_info = link.client.info();
   ASSERT_TRUE(client_info.peer);
   EXPECT_EQ(client_info.peer->common_name, "other.test");
@@ -175,7 +168,7 @@ TEST(Handshake, SniSelectsTheKeypairForTheRequestedName) {
 
 TEST(Handshake, SniFallsBackToTheDefaultCertificateForOtherNames) {
   memory_link link{config{pki::client_options()}, sni_server(), "localhost"};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const connection_info client_info = link.client.info();
   ASSERT_TRUE(client_info.peer);
   EXPECT_EQ(client_info.peer->common_name, "localhost");
@@ -201,7 +194,7 @@ config_options server_verifying_clients(bool optional) {
 
 TEST(Handshake, RequiredClientCertificateIsVerifiedAndSeenByTheServer) {
   memory_link link{config{client_with_certificate()}, config{server_verifying_clients(false)}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const connection_info server_info = link.accepted.info();
   ASSERT_TRUE(server_info.peer);
   EXPECT_EQ(server_info.peer->common_name, "tlspp test client");
@@ -210,8 +203,8 @@ TEST(Handshake, RequiredClientCertificateIsVerifiedAndSeenByTheServer) {
 
 TEST(Handshake, RequiredClientCertificateMissingFailsOnTheServer) {
   memory_link link{config{pki::client_options()}, config{server_verifying_clients(false)}};
-  EXPECT_FALSE(link.handshake()) << results(link);
-  EXPECT_EQ(link.server_result.status, io_status::failed) << results(link);
+  EXPECT_FALSE(link.handshake()) << link.describe();
+  EXPECT_EQ(link.server_result.status, io_status::failed) << link.describe();
   EXPECT_NE(link.server_result.error.find("did not return a certificate"), std::string::npos)
       << link.server_result.error;
   EXPECT_FALSE(link.accepted.handshake_done());
@@ -222,7 +215,7 @@ TEST(Handshake, OptionalClientCertificateMayBeOmitted) {
     GTEST_SKIP() << "the libtls backend has no verify_client_optional";
   }
   memory_link link{config{pki::client_options()}, config{server_verifying_clients(true)}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.accepted.info().peer, std::nullopt);
   EXPECT_EQ(memory_link::pump(link.client, link.accepted, "anonymous"), "anonymous");
 }
@@ -232,7 +225,7 @@ TEST(Handshake, OptionalClientCertificateIsSeenWhenSent) {
     GTEST_SKIP() << "the libtls backend has no verify_client_optional";
   }
   memory_link link{config{client_with_certificate()}, config{server_verifying_clients(true)}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const connection_info server_info = link.accepted.info();
   ASSERT_TRUE(server_info.peer);
   EXPECT_EQ(server_info.peer->common_name, "tlspp test client");

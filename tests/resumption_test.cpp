@@ -23,13 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string results(const memory_link& link) {
-  return "client: " + std::string{to_string(link.client_result.status)} + " " +
-         link.client_result.error +
-         " / server: " + std::string{to_string(link.server_result.status)} + " " +
-         link.server_result.error;
-}
-
 /// A private directory, removed with everything in it.
 class temp_dir {
  public:
@@ -69,7 +62,7 @@ session_outcome connect_once(const config& client_conf, const config& server_con
   memory_link link{client_conf, server_conf};
   // Serve from the long-lived server, which holds the session cache.
   link.accepted = server.accept(link.server_io);
-  EXPECT_TRUE(link.handshake()) << results(link);
+  EXPECT_TRUE(link.handshake()) << link.describe();
   if (!link.client.handshake_done() || !link.accepted.handshake_done()) return {};
   EXPECT_EQ(memory_link::pump(link.client, link.accepted, "request"), "request");
   EXPECT_EQ(memory_link::pump(link.accepted, link.client, "reply"), "reply");

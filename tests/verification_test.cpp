@@ -17,13 +17,6 @@
 namespace tlspp::test {
 namespace {
 
-std::string results(const memory_link& link) {
-  return "client: " + std::string{to_string(link.client_result.status)} + " " +
-         link.client_result.error +
-         " / server: " + std::string{to_string(link.server_result.status)} + " " +
-         link.server_result.error;
-}
-
 bool contains_any(const std::string& text, const std::vector<std::string_view>& needles) {
   for (std::string_view n : needles) {
     if (text.find(n) != std::string::npos) return true;
@@ -33,8 +26,8 @@ bool contains_any(const std::string& text, const std::vector<std::string_view>& 
 
 /// Asserts that the client refused the server, saying one of `why`.
 void expect_client_refuses(memory_link& link, const std::vector<std::string_view>& why) {
-  EXPECT_FALSE(link.handshake()) << results(link);
-  EXPECT_EQ(link.client_result.status, io_status::failed) << results(link);
+  EXPECT_FALSE(link.handshake()) << link.describe();
+  EXPECT_EQ(link.client_result.status, io_status::failed) << link.describe();
   EXPECT_TRUE(contains_any(link.client_result.error, why)) << link.client_result.error;
   EXPECT_FALSE(link.client.handshake_done());
 }
@@ -114,14 +107,14 @@ TEST(Verification, ExpiredCertificatePassesWithoutTimeChecks) {
   config_options client = pki::client_options();
   client.insecure_noverifytime = true;
   memory_link link{config{client}, config{pki::server_options("expired")}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
 }
 
 TEST(Verification, WrongNamePassesWithoutNameChecks) {
   config_options client = pki::client_options();
   client.insecure_noverifyname = true;
   memory_link link{config{client}, config{pki::server_options("wrongname")}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   ASSERT_TRUE(link.client.info().peer);
   EXPECT_EQ(link.client.info().peer->common_name, "wrong.test");
 }
@@ -130,18 +123,18 @@ TEST(Verification, UntrustedCertificatePassesWithoutChainChecks) {
   config_options client = pki::client_options();
   client.insecure_noverifycert = true;
   memory_link link{config{client}, config{pki::server_options("untrusted")}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
 }
 
 TEST(Verification, RevokedCertificatePassesWhenNoCrlIsLoaded) {
   memory_link link{config{pki::client_options()}, config{pki::server_options("revoked")}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
 }
 
 TEST(Verification, WrongNameIsAcceptedUnderTheNameItCarries) {
   memory_link link{config{pki::client_options()}, config{pki::server_options("wrongname")},
                    "wrong.test"};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
 }
 
 // ---------------------------------------------------------------------------
@@ -151,7 +144,7 @@ TEST(Verification, GoodCertificatesPassCrlChecking) {
   if (!get_backend_features().crl) GTEST_SKIP() << "the libtls backend cannot check CRLs";
   for (const char* server : {"server-ecdsa", "server-rsa", "deep-leaf"}) {
     memory_link link{config{with_crl(pki::client_options())}, config{pki::server_options(server)}};
-    EXPECT_TRUE(link.handshake()) << server << ": " << results(link);
+    EXPECT_TRUE(link.handshake()) << server << ": " << link.describe();
   }
 }
 
@@ -168,7 +161,7 @@ config_options client_with_depth(int depth) {
 TEST(Verification, DeepChainPassesWithinTheVerifyDepth) {
   for (int depth : {3, 5}) {
     memory_link link{config{client_with_depth(depth)}, config{pki::server_options("deep-leaf")}};
-    EXPECT_TRUE(link.handshake()) << "verify_depth " << depth << ": " << results(link);
+    EXPECT_TRUE(link.handshake()) << "verify_depth " << depth << ": " << link.describe();
   }
 }
 
@@ -209,7 +202,7 @@ TEST_F(VerificationOcsp, StapledGoodOcspResponseIsCheckedAndReported) {
       config_options client = pki::client_options();
       client.protocols = version;
       memory_link link{config{client}, config{stapling(server, response)}};
-      ASSERT_TRUE(link.handshake()) << results(link);
+      ASSERT_TRUE(link.handshake()) << link.describe();
       const connection_info info = link.client.info();
       ASSERT_TRUE(info.ocsp);
       EXPECT_EQ(info.ocsp->cert_status, ocsp_cert_status::good);
@@ -230,7 +223,7 @@ TEST_F(VerificationOcsp, RequiredStaplingPassesWithAGoodStaple) {
   config_options client = pki::client_options();
   client.ocsp_require_stapling = true;
   memory_link link{config{client}, config{stapling("server-ecdsa", "ocsp-good.der")}};
-  ASSERT_TRUE(link.handshake()) << results(link);
+  ASSERT_TRUE(link.handshake()) << link.describe();
   ASSERT_TRUE(link.client.info().ocsp);
   EXPECT_EQ(link.client.info().ocsp->cert_status, ocsp_cert_status::good);
 }
@@ -255,7 +248,7 @@ TEST_F(VerificationOcsp, InsecureFlagsAlsoSkipTheStapledResponse) {
     config_options client = pki::client_options();
     (no_verify_time ? client.insecure_noverifytime : client.insecure_noverifycert) = true;
     memory_link link{config{client}, config{stapling("revoked", "ocsp-revoked.der")}};
-    ASSERT_TRUE(link.handshake()) << results(link);
+    ASSERT_TRUE(link.handshake()) << link.describe();
     EXPECT_EQ(link.client.info().ocsp, std::nullopt);
   }
 }

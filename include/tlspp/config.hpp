@@ -108,11 +108,13 @@ struct config_options {
 
   bool prefer_ciphers_client = false;
   bool prefer_ciphers_server = false;
-  /// Don't verify the peer's certificate chain. Insecure.
+  /// Don't verify the peer's certificate chain. Insecure. libtls then also
+  /// skips the stapled OCSP check: a "revoked" staple passes unseen.
   bool insecure_noverifycert = false;
   /// Don't verify that the server's certificate matches its name. Insecure.
   bool insecure_noverifyname = false;
-  /// Don't check certificate and OCSP validity times. Insecure.
+  /// Don't check certificate validity times. Insecure. libtls then skips
+  /// the stapled OCSP check entirely, revocation included.
   bool insecure_noverifytime = false;
   /// Client: fail the handshake unless the server staples a valid OCSP response.
   bool ocsp_require_stapling = false;

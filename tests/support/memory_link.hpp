@@ -101,6 +101,14 @@ struct memory_link {
     return false;
   }
 
+  /// "client: <status> <error> / server: <status> <error>", for failure
+  /// messages.
+  [[nodiscard]] std::string describe() const {
+    return "client: " + std::string{to_string(client_result.status)} + " " + client_result.error +
+           " / server: " + std::string{to_string(server_result.status)} + " " +
+           server_result.error;
+  }
+
   /// Sends `data` from one side and receives it on the other, alternating
   /// as the queues require. Returns what was received.
   static std::string pump(connection& from, connection& to, std::string_view data,
