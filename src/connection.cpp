@@ -1,7 +1,9 @@
 #include "tlspp/connection.hpp"
 
 #include <cstring>
+#include <exception>
 #include <string>
+#include <utility>
 
 #include "connection_state.hpp"
 #include "server_state.hpp"
@@ -28,6 +30,7 @@ void connection_state::forget_connection() noexcept {
   transport_eof = false;
   handshake_done = false;
   close_done = false;
+  failure.clear();
 }
 
 void connection_state::attach(std::unique_ptr<transport> owned, transport* borrowed) {
@@ -111,7 +114,26 @@ io_result failure(connection_state& st, operation op, io_status status, std::str
   if (st.transport_errno != 0) {
     message.append(" (transport: ").append(std::strerror(st.transport_errno)).append(")");
   }
+  if (status == io_status::failed) st.failure = message;
   return io_result{status, 0, std::move(message)};
+}
+
+/// The result of every call once the connection has failed.
+io_result failed_earlier(const connection_state& st, operation op) {
+  return io_result{io_status::failed, 0,
+                   std::string{name_of(op)} + ": connection unusable: " + st.failure};
+}
+
+/// Marks the connection failed by a callback's exception, then rethrows it.
+[[noreturn]] void rethrow_callback_exception(connection_state& st, operation op) {
+  const std::exception_ptr e = std::exchange(st.callback_exception, nullptr);
+  st.failure = std::string{name_of(op)} + ": the transport callback threw";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    st.failure.append(": ").append(ex.what());
+    throw;
+  }
 }
 
 /// libtls may answer "want" after consuming a record that carried no data
@@ -128,13 +150,12 @@ io_result drive(connection_state& st, operation op, Call&& call) {
     return io_result{io_status::failed, 0,
                      std::string{name_of(op)} + ": not connected (call connect() or accept())"};
   }
+  if (!st.failure.empty()) return failed_earlier(st, op);
   for (int spins = 0;; ++spins) {
     st.transport_wanted = false;
     st.transport_errno = 0;
     const ssize_t n = call();
-    if (st.callback_exception) {
-      std::rethrow_exception(std::exchange(st.callback_exception, nullptr));
-    }
+    if (st.callback_exception) rethrow_callback_exception(st, op);
     if (n >= 0) {
       if (op == operation::read && n == 0) {
         if (st.transport_eof) {
@@ -175,7 +196,7 @@ detail::connection_state& connection::live_state() const {
 
 io_result connection::handshake() {
   auto& st = live_state();
-  if (st.handshake_done) return {};
+  if (st.handshake_done && st.failure.empty()) return {};
   io_result r = detail::drive(st, detail::operation::handshake,
                               [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
   if (r.ok()) st.handshake_done = true;
@@ -209,7 +230,11 @@ io_result connection::close() {
   if (st.close_done) return {};
   io_result r = detail::drive(st, detail::operation::close,
                               [&] { return static_cast<ssize_t>(tls_close(st.ctx)); });
-  if (r.ok()) st.close_done = true;
+  if (r.ok()) {
+    st.close_done = true;
+    // libtls would let a later call start the handshake anyway.
+    if (!st.handshake_done) st.failure = "closed before the handshake completed";
+  }
   return r;
 }
 

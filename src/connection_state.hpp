@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "config_state.hpp"
@@ -35,6 +36,11 @@ struct connection_state {
 
   bool handshake_done = false;
   bool close_done = false;
+  /// Sticky: why the connection failed (a failed call, a callback that
+  /// threw). Every later call reports it without touching libtls or the
+  /// transport: OpenSSL forbids I/O after a fatal error, and a callback
+  /// error leaves no trace in libtls's own state.
+  std::string failure;
 
   connection_state() = default;
   connection_state(const connection_state&) = delete;

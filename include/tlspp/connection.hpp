@@ -38,7 +38,8 @@ class connection {
   ~connection();
 
   /// Runs the handshake. Optional: recv() and send() run it when needed.
-  /// Returns ok at once when the handshake is already done.
+  /// Returns ok at once when the handshake is already done (and the
+  /// connection has not failed since).
   io_result handshake();
 
   /// Receives plaintext into `buffer`. At end of stream the status tells a
@@ -53,7 +54,9 @@ class connection {
 
   /// Sends close_notify, once; it does not wait for the peer's (a recv()
   /// returning io_status::closed shows that one). May want I/O like any other
-  /// call. Calling it again after it succeeded returns ok.
+  /// call. Calling it again after it succeeded returns ok. Before the
+  /// handshake has completed there is nothing to notify: it sends nothing,
+  /// and every later call but close() fails.
   io_result close();
 
   /// True once the handshake has completed.

@@ -3,6 +3,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -19,7 +20,10 @@ namespace tlspp {
 class transfer {
  public:
   static constexpr transfer bytes(std::size_t n) noexcept {
-    return transfer{static_cast<std::ptrdiff_t>(n), 0};
+    // A count past PTRDIFF_MAX must not wrap into a negative code (a want
+    // or failed): it stays a count, which tlspp rejects as too large.
+    constexpr auto max = static_cast<std::size_t>(PTRDIFF_MAX);
+    return transfer{static_cast<std::ptrdiff_t>(n < max ? n : max), 0};
   }
   static constexpr transfer end_of_stream() noexcept { return transfer{0, 0}; }
   static constexpr transfer want_recv() noexcept { return transfer{want_recv_value, 0}; }

@@ -1,0 +1,450 @@
+// The descriptor forms over real sockets and pipes: host/port, connect_socket,
+// connect_fds/accept_fds, accept_socket, blocking and non-blocking.
+//
+// Every blocking socket a test creates has send and receive timeouts, the
+// server thread polls before accepting and shuts its socket down when it is
+// done, and every thread is joined: a bug fails a test, never hangs it.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "support/memory_link.hpp"
+#include "support/pki.hpp"
+
+namespace tlspp::test {
+namespace {
+
+using ::testing::AssertionFailure;
+using ::testing::AssertionResult;
+using ::testing::AssertionSuccess;
+
+constexpr int timeout_seconds = 10;
+
+AssertionResult contains(std::string_view text, std::string_view part) {
+  if (text.find(part) != std::string_view::npos) return AssertionSuccess();
+  return AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
+}
+
+/// Closes a descriptor the test owns.
+class unique_fd {
+ public:
+  explicit unique_fd(int fd = -1) noexcept : fd_{fd} {}
+  unique_fd(unique_fd&& o) noexcept : fd_{std::exchange(o.fd_, -1)} {}
+  unique_fd& operator=(unique_fd&&) = delete;
+  ~unique_fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+
+/// Bounds every blocking send and receive on `fd`.
+void set_timeouts(int fd) {
+  const timeval tv{timeout_seconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/// A TCP socket bound to 127.0.0.1 on a port the kernel chose; listening
+/// unless told otherwise.
+class local_port {
+ public:
+  explicit local_port(bool listening = true) : fd_{::socket(AF_INET, SOCK_STREAM, 0)} {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_.get() < 0 || ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        (listening && ::listen(fd_.get(), 8) != 0) ||
+        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error{std::string{"local_port: "} + std::strerror(errno)};
+    }
+    port_ = std::to_string(ntohs(addr.sin_port));
+  }
+  [[nodiscard]] const std::string& port() const { return port_; }
+
+  /// The next connection, with timeouts set, or -1 after the timeout.
+  [[nodiscard]] int accept_one() const {
+    pollfd p{fd_.get(), POLLIN, 0};
+    if (::poll(&p, 1, timeout_seconds * 1000) != 1) return -1;
+    const int fd = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) set_timeouts(fd);
+    return fd;
+  }
+
+  /// A blocking socket connected to this port, with timeouts set.
+  [[nodiscard]] unique_fd connect_to() const {
+    unique_fd fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    set_timeouts(fd.get());
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port_)));
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error{std::string{"connect: "} + std::strerror(errno)};
+    }
+    return fd;
+  }
+
+ private:
+  unique_fd fd_;
+  std::string port_;
+};
+
+/// Runs `serve(socket)` on a thread for the next connection to `port`.
+/// serve returns "" when all went well, else what went wrong. The socket is
+/// shut down when serve returns, which wakes a client blocked on it.
+class server_thread {
+ public:
+  template <class Serve>
+  server_thread(const local_port& port, Serve serve)
+      : thread_{[this, &port, serve = std::move(serve)]() mutable {
+          const unique_fd fd{port.accept_one()};
+          if (fd.get() < 0) {
+            outcome_ = "no connection within the timeout";
+            return;
+          }
+          try {
+            outcome_ = serve(fd.get());
+          } catch (const std::exception& e) {
+            outcome_ = std::string{"exception: "} + e.what();
+          }
+          ::shutdown(fd.get(), SHUT_RDWR);
+        }} {}
+  server_thread(const server_thread&) = delete;
+  server_thread& operator=(const server_thread&) = delete;
+  ~server_thread() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// Joins the thread and says how serve() went.
+  AssertionResult outcome() {
+    if (thread_.joinable()) thread_.join();
+    if (outcome_.empty()) return AssertionSuccess();
+    return AssertionFailure() << "server thread: " << outcome_;
+  }
+
+ private:
+  std::string outcome_ = "not run";
+  std::thread thread_;
+};
+
+/// `n` deterministic pseudo-random bytes.
+std::string random_bytes(std::size_t n, unsigned seed) {
+  std::mt19937 gen{seed};
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(gen());
+  return s;
+}
+
+/// Blocking I/O helpers: anything but ok is reported, wants included
+/// (a blocking transport never has a reason to want).
+std::string describe(const char* what, const io_result& r) {
+  return std::string{what} + ": " + to_string(r.status) + " " + r.error;
+}
+
+std::string send_all(connection& conn, std::string_view data) {
+  while (!data.empty()) {
+    const io_result r = conn.send(data);
+    if (!r.ok()) return describe("send", r);
+    data.remove_prefix(r.bytes);
+  }
+  return {};
+}
+
+std::string recv_exactly(connection& conn, std::size_t n, std::string& out) {
+  out.clear();
+  std::vector<std::byte> buf(16384);
+  while (out.size() < n) {
+    const io_result r = conn.recv(std::span{buf}.first(std::min(buf.size(), n - out.size())));
+    if (!r.ok()) return describe("recv", r);
+    out.append(reinterpret_cast<const char*>(buf.data()), r.bytes);
+  }
+  return {};
+}
+
+std::string expect_closed(connection& conn) {
+  std::byte buf[16];
+  const io_result r = conn.recv(buf);
+  return r.status == io_status::closed ? std::string{} : describe("recv at close", r);
+}
+
+const std::string upstream = random_bytes(256 * 1024, 1);
+const std::string downstream = random_bytes(256 * 1024, 2);
+
+/// The server side of the big exchange: 256 KiB in, 256 KiB out, then the
+/// client's close_notify and ours. `sni` receives the name the client sent.
+std::string serve_exchange(server& srv, int socket, std::optional<std::string>* sni = nullptr) {
+  connection conn = srv.accept_socket(socket);
+  if (const io_result r = conn.handshake(); !r.ok()) return describe("handshake", r);
+  if (sni != nullptr) *sni = conn.info().servername;
+  std::string got;
+  if (std::string e = recv_exactly(conn, upstream.size(), got); !e.empty()) return e;
+  if (got != upstream) return "upstream data differs";
+  if (std::string e = send_all(conn, downstream); !e.empty()) return e;
+  if (std::string e = expect_closed(conn); !e.empty()) return e;
+  if (const io_result r = conn.close(); !r.ok()) return describe("close", r);
+  return {};
+}
+
+/// The client side of the same exchange.
+AssertionResult client_exchange(connection& conn) {
+  if (const io_result r = conn.handshake(); !r.ok()) {
+    return AssertionFailure() << describe("handshake", r);
+  }
+  if (std::string e = send_all(conn, upstream); !e.empty()) return AssertionFailure() << e;
+  std::string got;
+  if (std::string e = recv_exactly(conn, downstream.size(), got); !e.empty()) {
+    return AssertionFailure() << e;
+  }
+  if (got != downstream) return AssertionFailure() << "downstream data differs";
+  if (const io_result r = conn.close(); !r.ok()) return AssertionFailure() << describe("close", r);
+  if (std::string e = expect_closed(conn); !e.empty()) return AssertionFailure() << e;
+  return AssertionSuccess();
+}
+
+config client_config() { return config{pki::client_options()}; }
+config server_config() { return config{pki::server_options()}; }
+
+struct host_case {
+  const char* host;
+  const char* servername;    // "" : the default, the host
+  const char* expected_sni;  // "" : none (an IP address is not sent)
+};
+
+class HostAndPort : public ::testing::TestWithParam<host_case> {};
+
+TEST_P(HostAndPort, ConnectsVerifiesAndExchanges256KiBEachWayWithCloseNotify) {
+  const host_case& hc = GetParam();
+  const local_port port;
+  server srv{server_config()};
+  std::optional<std::string> sni;
+  server_thread peer{port, [&](int fd) { return serve_exchange(srv, fd, &sni); }};
+
+  client c{client_config()};
+  c.connect(hc.host, port.port(), hc.servername);
+  EXPECT_TRUE(client_exchange(c));
+  EXPECT_TRUE(c.peer_cert_contains_name(*hc.servername ? hc.servername : hc.host));
+  ASSERT_TRUE(peer.outcome());
+  if (*hc.expected_sni) {
+    EXPECT_EQ(sni, std::optional<std::string>{hc.expected_sni});
+  } else {
+    EXPECT_EQ(sni, std::nullopt) << "an IP address is not sent with SNI";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Loopback, HostAndPort,
+                         ::testing::Values(host_case{"127.0.0.1", "",
+                                                     ""},  // servername defaults to the IP
+                                           host_case{"localhost", "", "localhost"},
+                                           host_case{"127.0.0.1", "localhost", "localhost"}),
+                         [](const auto& info) {
+                           return std::to_string(info.index) +
+                                  (*info.param.servername ? "_explicit_name" : "_default");
+                         });
+
+TEST(Sockets, ExplicitServernameIsWhatGetsVerified) {
+  const local_port port;
+  server srv{server_config()};
+  // libtls checks the name after the TLS handshake, so the server may well
+  // finish its side; then it sees the client leave without any data.
+  server_thread peer{port, [&](int fd) {
+                       connection conn = srv.accept_socket(fd);
+                       std::byte buf[16];
+                       const io_result r = conn.recv(buf);
+                       return r.ok() ? describe("recv", r) : "";
+                     }};
+  client c{client_config()};
+  c.connect("127.0.0.1", port.port(), "other.test");  // the server is localhost
+  const io_result r = c.handshake();
+  EXPECT_EQ(r.status, io_status::failed) << to_string(r.status);
+  EXPECT_TRUE(contains(r.error, "other.test"));
+  c.reset(client_config());  // closes the socket, so the server sees the end
+  EXPECT_TRUE(peer.outcome());
+}
+
+TEST(Sockets, ConnectSocketAndAcceptSocketOverBlockingTcp) {
+  const local_port port;
+  server srv{server_config()};
+  server_thread peer{port, [&](int fd) { return serve_exchange(srv, fd); }};
+  const unique_fd sock = port.connect_to();
+  {
+    client c{client_config()};
+    c.connect_socket(sock.get(), "localhost");
+    EXPECT_TRUE(client_exchange(c));
+  }
+  EXPECT_TRUE(is_open(sock.get())) << "the caller's socket must stay open";
+  EXPECT_TRUE(peer.outcome());
+}
+
+/// Drives two connections over non-blocking descriptors in one thread: a
+/// want on one side is always the other side's turn.
+AssertionResult handshake_pair(connection& client, connection& server) {
+  for (int round = 0; round < 1000; ++round) {
+    const io_result c = client.handshake();
+    const io_result s = server.handshake();
+    if (c.ok() && s.ok()) return AssertionSuccess();
+    if (!c.ok() && !c.want_io()) return AssertionFailure() << describe("client", c);
+    if (!s.ok() && !s.want_io()) return AssertionFailure() << describe("server", s);
+  }
+  return AssertionFailure() << "handshake did not finish";
+}
+
+/// close_notify one way: `closer` closes, `peer` reads the end.
+AssertionResult close_notify(connection& closer, connection& peer) {
+  io_result r;
+  for (int i = 0; i < 100 && !(r = closer.close()).ok(); ++i) {
+    if (!r.want_io()) break;
+  }
+  if (!r.ok()) return AssertionFailure() << describe("close", r);
+  std::byte buf[16];
+  for (int i = 0; i < 100; ++i) {
+    r = peer.recv(buf);
+    if (r.status == io_status::closed) return AssertionSuccess();
+    if (!r.want_io()) break;
+  }
+  return AssertionFailure() << describe("recv after close_notify", r);
+}
+
+TEST(Sockets, ConnectFdsAndAcceptFdsOverTwoPipes) {
+  int up[2];    // client -> server
+  int down[2];  // server -> client
+  ASSERT_EQ(::pipe2(up, O_NONBLOCK | O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(down, O_NONBLOCK | O_CLOEXEC), 0);
+  const unique_fd fds[] = {unique_fd{up[0]}, unique_fd{up[1]}, unique_fd{down[0]},
+                           unique_fd{down[1]}};
+  {
+    server srv{server_config()};
+    connection s = srv.accept_fds(up[0], down[1]);
+    client c{client_config()};
+    c.connect_fds(down[0], up[1], "localhost");
+    ASSERT_TRUE(handshake_pair(c, s));
+    // Pipes hold 64 KiB: the sender meets want_send and the pump takes turns.
+    EXPECT_TRUE(memory_link::pump(c, s, upstream) == upstream);
+    EXPECT_TRUE(memory_link::pump(s, c, downstream) == downstream);
+    EXPECT_TRUE(close_notify(c, s));
+    EXPECT_TRUE(close_notify(s, c));
+  }
+  for (const unique_fd& fd : fds) EXPECT_TRUE(is_open(fd.get())) << "the caller's fds stay open";
+}
+
+TEST(Sockets, NonBlockingSocketRecvWantsRecvWhenNoDataThenSucceeds) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
+  const unique_fd client_end{pair[0]};
+  const unique_fd server_end{pair[1]};
+  server srv{server_config()};
+  connection s = srv.accept_socket(server_end.get());
+  client c{client_config()};
+  c.connect_socket(client_end.get(), "localhost");
+  ASSERT_TRUE(handshake_pair(c, s));
+
+  std::vector<std::byte> buf(64);
+  io_result r = c.recv(buf);
+  EXPECT_EQ(r.status, io_status::want_recv) << describe("client recv", r);
+  r = s.recv(buf);
+  EXPECT_EQ(r.status, io_status::want_recv) << describe("server recv", r);
+
+  ASSERT_TRUE(s.send("later").ok());
+  r = c.recv(buf);
+  ASSERT_TRUE(r.ok()) << describe("client recv", r);
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(buf.data()), r.bytes), "later");
+  r = c.recv(buf);
+  EXPECT_EQ(r.status, io_status::want_recv) << describe("client recv", r);
+}
+
+TEST(Sockets, Tls13OnABlockingSocketNeverSurfacesWantRecv) {
+  if (!get_backend_features().tls1_3) GTEST_SKIP() << "the backend has no TLS 1.3";
+  // TLS 1.3 servers send session tickets after the handshake; some backends
+  // answer "want read" after consuming one even on a blocking socket. The
+  // client's recv must retry by itself.
+  constexpr int rounds = 20;
+  const local_port port;
+  server srv{server_config()};
+  server_thread peer{port, [&](int fd) -> std::string {
+                       connection conn = srv.accept_socket(fd);
+                       std::string request;
+                       for (int i = 0; i < rounds; ++i) {
+                         if (auto e = recv_exactly(conn, 7, request); !e.empty()) return e;
+                         if (auto e = send_all(conn, "reply " + request); !e.empty()) return e;
+                       }
+                       if (auto e = expect_closed(conn); !e.empty()) return e;
+                       return {};
+                     }};
+  const unique_fd sock = port.connect_to();
+  client c{client_config()};
+  c.connect_socket(sock.get(), "localhost");
+  ASSERT_TRUE(c.handshake().ok());
+  if (c.info().version != "TLSv1.3") GTEST_SKIP() << "negotiated " << c.info().version;
+
+  std::string reply;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string request = "req " + std::to_string(100 + i);
+    ASSERT_EQ(send_all(c, request), "");
+    // Every recv on a blocking socket returns data: a want is a bug.
+    ASSERT_EQ(recv_exactly(c, 6 + request.size(), reply), "") << "round " << i;
+    EXPECT_EQ(reply, "reply " + request);
+  }
+  ASSERT_TRUE(c.close().ok());
+  EXPECT_TRUE(peer.outcome());
+}
+
+TEST(Sockets, ConnectingToAClosedPortThrowsConnectionRefused) {
+  // Bound but not listening: the port is ours, and a SYN to it gets a reset.
+  const local_port port{false};
+  client c{client_config()};
+  try {
+    c.connect("127.0.0.1", port.port());
+    FAIL() << "connect() did not throw";
+  } catch (const error& e) {
+    EXPECT_TRUE(contains(e.what(), std::strerror(ECONNREFUSED)));
+    EXPECT_TRUE(contains(e.what(), "127.0.0.1:" + port.port()));
+  }
+  // Nothing was connected, so the client may try again.
+  EXPECT_TRUE(contains(c.handshake().error, "not connected"));
+}
+
+TEST(Sockets, UnresolvableHostThrowsTheResolversMessage) {
+  const char* host = "tlspp-test.invalid";  // .invalid never resolves (RFC 6761)
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(host, "443", &hints, &found);
+  if (rc == 0) {
+    ::freeaddrinfo(found);
+    GTEST_SKIP() << "this resolver resolves " << host;
+  }
+  client c{client_config()};
+  try {
+    c.connect(host, "443");
+    FAIL() << "connect() did not throw";
+  } catch (const error& e) {
+    EXPECT_TRUE(contains(e.message(), ::gai_strerror(rc)));
+    EXPECT_TRUE(contains(e.what(), host));
+  }
+}
+
+}  // namespace
+}  // namespace tlspp::test
