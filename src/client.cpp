@@ -14,8 +14,8 @@ client::client(const config& conf) : connection{std::make_unique<detail::connect
   st.ctx = tls_client();
   if (st.ctx == nullptr) throw error{"client", "tls_client failed (out of memory)"};
   st.conf = detail::config_state::of(conf);
-  const int rc = detail::with_configs_locked(nullptr, st.conf.get(),
-                                             [&] { return tls_configure(st.ctx, st.conf->handle); });
+  const int rc = detail::with_configs_locked(
+      nullptr, st.conf.get(), [&] { return tls_configure(st.ctx, st.conf->handle); });
   if (rc != 0) detail::throw_context_error(st.ctx, "client: configure");
 }
 

@@ -100,10 +100,14 @@ enum class operation { handshake, read, write, close };
 
 constexpr std::string_view name_of(operation op) {
   switch (op) {
-    case operation::handshake: return "handshake";
-    case operation::read: return "recv";
-    case operation::write: return "send";
-    case operation::close: return "close";
+    case operation::handshake:
+      return "handshake";
+    case operation::read:
+      return "recv";
+    case operation::write:
+      return "send";
+    case operation::close:
+      return "close";
   }
   return "?";
 }
@@ -168,8 +172,7 @@ io_result drive(connection_state& st, operation op, Call&& call) {
     }
     if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
       if (st.transport_wanted || spins == max_spurious_wants) {
-        return io_result{n == TLS_WANT_POLLIN ? io_status::want_recv : io_status::want_send, 0,
-                         {}};
+        return io_result{n == TLS_WANT_POLLIN ? io_status::want_recv : io_status::want_send, 0, {}};
       }
       continue;
     }
@@ -249,12 +252,18 @@ void* connection::native_handle() const noexcept { return state_ ? state_->ctx :
 
 const char* to_string(io_status status) noexcept {
   switch (status) {
-    case io_status::ok: return "ok";
-    case io_status::want_recv: return "want_recv";
-    case io_status::want_send: return "want_send";
-    case io_status::closed: return "closed";
-    case io_status::truncated: return "truncated";
-    case io_status::failed: return "failed";
+    case io_status::ok:
+      return "ok";
+    case io_status::want_recv:
+      return "want_recv";
+    case io_status::want_send:
+      return "want_send";
+    case io_status::closed:
+      return "closed";
+    case io_status::truncated:
+      return "truncated";
+    case io_status::failed:
+      return "failed";
   }
   return "unknown";
 }

@@ -24,7 +24,7 @@ void ensure_libtls_initialized() {
 
 std::string_view message_of(const char* libtls_message, std::string_view fallback) {
   return libtls_message != nullptr && *libtls_message != '\0' ? std::string_view{libtls_message}
-                                                               : fallback;
+                                                              : fallback;
 }
 
 void throw_context_error(::tls* ctx, std::string_view where) {

@@ -12,7 +12,8 @@ server_state::server_state(std::shared_ptr<config_state> c) : conf{std::move(c)}
   ensure_libtls_initialized();
   ctx = tls_server();
   if (ctx == nullptr) throw error{"server", "tls_server failed (out of memory)"};
-  const int rc = with_configs_locked(nullptr, conf.get(), [&] { return tls_configure(ctx, conf->handle); });
+  const int rc =
+      with_configs_locked(nullptr, conf.get(), [&] { return tls_configure(ctx, conf->handle); });
   if (rc != 0) {
     const error e{"server: configure", message_of(tls_error(ctx), "rejected the config")};
     with_configs_locked(conf.get(), nullptr, [&] {

@@ -46,6 +46,9 @@ class client : public connection {
   /// the I/O calls return wants; a blocking one makes them block.
   void connect_socket(int socket, std::string_view servername);
   /// Uses two file descriptors the caller owns (a pipe pair, stdin/stdout).
+  /// Writing to a pipe whose reader has gone raises SIGPIPE, as write(2)
+  /// does: ignore or block it if the peer may vanish. (Sockets are written
+  /// with MSG_NOSIGNAL and report EPIPE instead.)
   void connect_fds(int read_fd, int write_fd, std::string_view servername);
 
  private:
