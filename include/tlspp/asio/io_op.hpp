@@ -1,0 +1,237 @@
+// Detail of tlspp::asio::stream: the one loop that drives every operation.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <system_error>
+#include <utility>
+
+#include <asio/buffer.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/error.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+#include "tlspp/asio/error.hpp"
+#include "tlspp/asio/stream_core.hpp"
+#include "tlspp/io_result.hpp"
+
+namespace tlspp::asio::detail {
+
+/// The first non-empty buffer of a buffer sequence (or an empty span): a
+/// read or write "some" moves bytes to or from one buffer, as asio::ssl does.
+template <class Buffers>
+std::span<std::byte> first_buffer(const Buffers& buffers) {
+  for (auto it = ::asio::buffer_sequence_begin(buffers); it != ::asio::buffer_sequence_end(buffers);
+       ++it) {
+    const ::asio::mutable_buffer b{*it};
+    if (b.size() != 0) return {static_cast<std::byte*>(b.data()), b.size()};
+  }
+  return {};
+}
+template <class Buffers>
+std::span<const std::byte> first_const_buffer(const Buffers& buffers) {
+  for (auto it = ::asio::buffer_sequence_begin(buffers); it != ::asio::buffer_sequence_end(buffers);
+       ++it) {
+    const ::asio::const_buffer b{*it};
+    if (b.size() != 0) return {static_cast<const std::byte*>(b.data()), b.size()};
+  }
+  return {};
+}
+
+/// One operation of a stream, for asio::async_compose. Each round calls the
+/// tlspp operation, then, on its answer:
+///  - want_recv: flush the outbox first if nobody is writing it; else read
+///    the socket straight into receive_buffer() (libtls's buffer), unless
+///    another operation is reading already: then wait for it;
+///  - want_send: flush the outbox, or wait for the operation writing it;
+///  - a result: flush the outbox before completing. A read never waits for
+///    another operation's flush (that one drains the outbox anyway), so a
+///    read and a write in flight at once cannot block each other.
+/// Completes with (error_code, bytes); WithBytes = false drops the bytes.
+template <class NextLayer, bool WithBytes>
+class io_op {
+ public:
+  io_op(std::shared_ptr<stream_core<NextLayer>> core, op_kind kind,
+        std::span<std::byte> read_buffer = {}, std::span<const std::byte> write_data = {},
+        std::error_code preset = {})
+      : core_{std::move(core)},
+        kind_{kind},
+        read_buffer_{read_buffer},
+        write_data_{write_data},
+        ec_{preset},
+        done_{static_cast<bool>(preset)} {}
+
+  template <class Self>
+  void operator()(Self& self, std::error_code ec = {}, std::size_t n = 0) {
+    stream_core<NextLayer>& c = *core_;
+    switch (phase_) {
+      case phase::start:
+        if (kind_ == op_kind::read) ++c.read_ops;
+        // An empty buffer moves nothing, at once (the Asio convention).
+        if ((kind_ == op_kind::read && read_buffer_.empty()) ||
+            (kind_ == op_kind::write && write_data_.empty())) {
+          done_ = true;
+        }
+        break;
+      case phase::reading:
+        c.end_read(n, ec);
+        if (ec && ec != ::asio::error::eof) return fail(self, ec);
+        break;
+      case phase::flushing:
+        c.end_write(n);
+        if (ec) return fail(self, ec);
+        break;
+      case phase::waiting:
+        // ec is operation_aborted whether the awaited role was released or
+        // this operation was cancelled; cancelled() tells which.
+        break;
+      case phase::posted:
+        return complete(self);
+    }
+    if (phase_ != phase::start) {
+      if (c.abandoned ||
+          self.get_cancellation_state().cancelled() != ::asio::cancellation_type::none) {
+        return fail(self, ::asio::error::operation_aborted);
+      }
+    }
+    run(self);
+  }
+
+ private:
+  enum class phase : unsigned char { start, reading, flushing, waiting, posted };
+
+  template <class Self>
+  void run(Self& self) {
+    stream_core<NextLayer>& c = *core_;
+    while (!done_) {
+      if (kind_ == op_kind::await_close_notify) {
+        if (c.peer_closed || c.peer_truncated) {
+          done_ = true;
+          if (c.peer_truncated) ec_ = error::stream_truncated;
+          break;
+        }
+        // A read of the caller's is running: it will see the close_notify.
+        if (c.read_ops > 0) return wait(self, c.read_done);
+      }
+      const tlspp::io_result r = call(c);
+      switch (r.status) {
+        case io_status::ok:
+          if (kind_ == op_kind::await_close_notify) continue;  // data after our close_notify
+          done_ = true;
+          bytes_ = r.bytes;
+          break;
+        case io_status::want_send:
+          if (c.gate.socket_writing) return wait(self, c.write_done);
+          if (!c.outbox_empty()) return flush(self);
+          c.last_error = "libtls wants to send but nothing is queued";
+          ec_ = error::protocol_error;
+          done_ = true;
+          break;
+        case io_status::want_recv:
+          if (!c.outbox_empty() && !c.gate.socket_writing) return flush(self);
+          if (c.gate.socket_reading) return wait(self, c.read_done);
+          return read(self);
+        default:
+          ec_ = c.failure(r, kind_);
+          done_ = true;
+          break;
+      }
+    }
+    // What libtls queued goes out before the result is reported; a read
+    // leaves it to the operation already writing, if there is one.
+    if (!c.outbox_empty()) {
+      if (!c.gate.socket_writing) return flush(self);
+      if (kind_ != op_kind::read) return wait(self, c.write_done);
+    }
+    finish(self);
+  }
+
+  tlspp::io_result call(stream_core<NextLayer>& c) {
+    switch (kind_) {
+      case op_kind::handshake:
+        return c.conn().handshake();
+      case op_kind::read:
+        return c.conn().recv(read_buffer_);
+      case op_kind::write:
+        return c.conn().send(write_data_);
+      case op_kind::close:
+        return c.conn().close();
+      case op_kind::await_close_notify:
+        return c.conn().recv(c.scratch);
+    }
+    return {};
+  }
+
+  template <class Self>
+  void read(Self& self) {
+    phase_ = phase::reading;
+    async_started_ = true;
+    const std::span<std::byte> in = core_->begin_read();
+    core_->next.async_read_some(::asio::buffer(in.data(), in.size()), std::move(self));
+  }
+
+  template <class Self>
+  void flush(Self& self) {
+    phase_ = phase::flushing;
+    async_started_ = true;
+    const std::span<const std::byte> out = core_->begin_write();
+    ::asio::async_write(core_->next, ::asio::buffer(out.data(), out.size()), std::move(self));
+  }
+
+  template <class Self, class Timer>
+  void wait(Self& self, Timer& condition) {
+    phase_ = phase::waiting;
+    async_started_ = true;
+    condition.async_wait(std::move(self));
+  }
+
+  /// A socket error, a cancellation or an abandoned stream ends the
+  /// operation; a read that already has data reports the data instead (the
+  /// error comes back with the next call).
+  template <class Self>
+  void fail(Self& self, std::error_code ec) {
+    const bool keep_result = done_ && (ec_ || (kind_ == op_kind::read && bytes_ > 0));
+    if (!keep_result) ec_ = ec;
+    done_ = true;
+    finish(self);
+  }
+
+  template <class Self>
+  void finish(Self& self) {
+    if (kind_ == op_kind::read) {
+      --core_->read_ops;
+      core_->read_done.cancel();  // an await_close_notify may wait for it
+    }
+    if (!async_started_) {
+      // Never complete inside the initiating call.
+      phase_ = phase::posted;
+      async_started_ = true;
+      return ::asio::post(std::move(self));
+    }
+    complete(self);
+  }
+
+  template <class Self>
+  void complete(Self& self) {
+    core_.reset();
+    if constexpr (WithBytes) {
+      self.complete(ec_, bytes_);
+    } else {
+      self.complete(ec_);
+    }
+  }
+
+  std::shared_ptr<stream_core<NextLayer>> core_;
+  op_kind kind_;
+  phase phase_ = phase::start;
+  bool async_started_ = false;
+  std::span<std::byte> read_buffer_;
+  std::span<const std::byte> write_data_;
+  std::error_code ec_;
+  std::size_t bytes_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace tlspp::asio::detail

@@ -1,0 +1,322 @@
+// tlspp::asio::stream: TLS over any Asio stream, driven by tlspp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <asio/async_result.hpp>
+#include <asio/compose.hpp>
+#include <asio/error.hpp>
+#include <asio/system_error.hpp>
+
+#include "tlspp/asio/error.hpp"
+#include "tlspp/asio/io_op.hpp"
+#include "tlspp/asio/shutdown_op.hpp"
+#include "tlspp/asio/stream_core.hpp"
+#include "tlspp/client.hpp"
+#include "tlspp/config.hpp"
+#include "tlspp/connection.hpp"
+#include "tlspp/error.hpp"
+#include "tlspp/memory_transport.hpp"
+#include "tlspp/server.hpp"
+
+namespace tlspp::asio {
+
+/// The handshake types, spelled as asio::ssl::stream_base spells them, so
+/// that `stream::client` and `stream::server` read the same.
+class stream_base {
+ public:
+  enum handshake_type { client, server };
+
+ protected:
+  ~stream_base() = default;
+};
+using handshake_type = stream_base::handshake_type;
+
+/// How long async_shutdown(token) waits for the peer's close_notify.
+inline constexpr std::chrono::steady_clock::duration default_shutdown_timeout =
+    std::chrono::seconds{5};
+
+/// A TLS stream over `NextLayer` (an `asio::ip::tcp::socket`, or any
+/// AsyncReadStream/AsyncWriteStream, or a reference to one), in the shape of
+/// `asio::ssl::stream`: it models AsyncReadStream, AsyncWriteStream,
+/// SyncReadStream and SyncWriteStream, so asio::async_read, async_write,
+/// async_read_until, read and write work on it, with any completion token.
+///
+///     tlspp::config conf{{.ca_file = "ca.pem"}};
+///     tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(socket), conf};
+///     co_await s.async_handshake(s.client, "example.org", asio::use_awaitable);
+///
+///     tlspp::server srv{tlspp::config{{.key_file = "k.pem", .cert_file = "c.pem"}}};
+///     tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(accepted), srv};
+///     co_await s.async_handshake(s.server, asio::use_awaitable);
+///
+/// End of stream: async_read_some fails with `asio::error::eof` only after
+/// the peer's close_notify; a peer that closes its side without one gives
+/// `error::stream_truncated` (the data may have been cut short).
+/// async_shutdown sends close_notify and waits for the peer's, but never
+/// longer than its deadline. Failures from libtls carry its message in
+/// last_error().
+///
+/// Concurrency: at most one read operation (async_read_some) and one write
+/// operation (async_write_some or async_shutdown) may be outstanding, and
+/// they may be outstanding at the same time (full duplex: one coroutine
+/// reading while another writes). The handshake runs alone. Operations are
+/// cancellable per operation (asio::cancellation_slot, terminal): they
+/// complete with `asio::error::operation_aborted`. A cancelled read leaves
+/// the stream usable. Ciphertext already produced stays queued and goes out
+/// with the next operation; a write that was cancelled must be retried with
+/// the same data before other data (libtls's rule after a write that wanted
+/// I/O), as with asio::ssl.
+///
+/// Thread safety: distinct objects: safe; shared objects: unsafe. Run all
+/// operations of one stream from one thread or one strand.
+///
+/// Destroying the stream closes the next layer (when the stream owns it)
+/// and makes operations still in flight complete with operation_aborted.
+/// Moving a stream with operations in flight is not allowed.
+template <class NextLayer>
+class stream : public stream_base {
+  using core_type = detail::stream_core<NextLayer>;
+
+ public:
+  using next_layer_type = std::remove_reference_t<NextLayer>;
+  using executor_type = typename next_layer_type::executor_type;
+
+  /// A client stream: `arg` constructs the next layer (a connected socket
+  /// moved in, an io_context, an executor...). Creates the libtls client
+  /// context at once: throws tlspp::error when libtls rejects the config.
+  template <class Arg>
+  stream(Arg&& arg, const tlspp::config& client_config)
+      : core_{std::make_shared<core_type>(std::forward<Arg>(arg), client_config)} {}
+
+  /// A server stream: accepts a connection from `server` at once (no I/O;
+  /// the handshake does it). `server` may be destroyed before the stream.
+  template <class Arg>
+  stream(Arg&& arg, tlspp::server& server)
+      : core_{std::make_shared<core_type>(std::forward<Arg>(arg), server)} {}
+
+  stream(stream&&) noexcept = default;
+  stream& operator=(stream&& other) noexcept {
+    if (this != &other) {
+      abandon();
+      core_ = std::move(other.core_);
+    }
+    return *this;
+  }
+  stream(const stream&) = delete;
+  stream& operator=(const stream&) = delete;
+  ~stream() { abandon(); }
+
+  [[nodiscard]] executor_type get_executor() noexcept { return core_->next.get_executor(); }
+  [[nodiscard]] next_layer_type& next_layer() noexcept { return core_->next; }
+  [[nodiscard]] const next_layer_type& next_layer() const noexcept { return core_->next; }
+  /// The lowest layer of the next layer (the socket).
+  [[nodiscard]] decltype(auto) lowest_layer() noexcept requires requires(next_layer_type& n) {
+    n.lowest_layer();
+  }
+  { return core_->next.lowest_layer(); }
+
+  /// The TLS connection: info() after the handshake, peer_cert_contains_name()...
+  /// Don't run its I/O calls yourself.
+  [[nodiscard]] tlspp::connection& connection() noexcept { return core_->conn(); }
+  [[nodiscard]] const tlspp::connection& connection() const noexcept { return core_->conn(); }
+  /// The transport between libtls and the next layer, for its statistics.
+  [[nodiscard]] const tlspp::memory_transport& transport() const noexcept {
+    return core_->transport;
+  }
+  /// libtls's message for the last handshake_failed, protocol_error or
+  /// stream_truncated, e.g. "handshake: certificate verify failed".
+  [[nodiscard]] const std::string& last_error() const noexcept { return core_->last_error; }
+
+  // --- asynchronous operations ---------------------------------------------
+
+  /// Runs the handshake; completes with `void(std::error_code)`. A client
+  /// sends `servername` with SNI and verifies the certificate against it
+  /// (empty: no name, which fails unless insecure_noverifyname is set). A
+  /// type that does not match the constructor's is `asio::error::invalid_argument`.
+  template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code))
+                Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_handshake(handshake_type type, std::string_view servername,
+                       Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return ::asio::async_compose<Token, void(std::error_code)>(
+        detail::io_op<NextLayer, false>{
+            core_, detail::op_kind::handshake, {}, {}, prepare_handshake(type, servername)},
+        token, core_->next);
+  }
+  /// The server's form (and a client's without a name).
+  template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code))
+                Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  requires(!std::is_convertible_v<Token, std::string_view>) auto async_handshake(
+      handshake_type type, Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return async_handshake(type, std::string_view{}, std::forward<Token>(token));
+  }
+
+  /// Reads some plaintext into the first non-empty buffer; completes with
+  /// `void(std::error_code, std::size_t)`. `asio::error::eof` after the
+  /// peer's close_notify, error::stream_truncated when its side ended
+  /// without one.
+  template <class MutableBufferSequence,
+            ASIO_COMPLETION_TOKEN_FOR(void(std::error_code, std::size_t))
+                Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_read_some(const MutableBufferSequence& buffers,
+                       Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return ::asio::async_compose<Token, void(std::error_code, std::size_t)>(
+        detail::io_op<NextLayer, true>{core_, detail::op_kind::read, detail::first_buffer(buffers)},
+        token, core_->next);
+  }
+
+  /// Writes some plaintext from the first non-empty buffer; completes with
+  /// `void(std::error_code, std::size_t)` once that ciphertext is sent.
+  template <class ConstBufferSequence, ASIO_COMPLETION_TOKEN_FOR(void(std::error_code, std::size_t))
+                                           Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_write_some(const ConstBufferSequence& buffers,
+                        Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return ::asio::async_compose<Token, void(std::error_code, std::size_t)>(
+        detail::io_op<NextLayer, true>{
+            core_, detail::op_kind::write, {}, detail::first_const_buffer(buffers)},
+        token, core_->next);
+  }
+
+  /// Sends close_notify, then waits for the peer's (mode wait_for_peer) or
+  /// not (send_only); completes with `void(std::error_code)`. `timeout`
+  /// bounds the whole operation, so a peer that neither reads nor answers
+  /// cannot hang it: past it, `asio::error::timed_out`. A peer that closes
+  /// its side without close_notify gives error::stream_truncated. Data that
+  /// arrives meanwhile is discarded, unless a read of yours is outstanding:
+  /// it gets the data, then eof, and the shutdown completes with it. The
+  /// next layer stays open: close it afterwards.
+  template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code))
+                Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_shutdown(shutdown_mode mode, std::chrono::steady_clock::duration timeout,
+                      Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return ::asio::async_compose<Token, void(std::error_code)>(
+        detail::shutdown_op<NextLayer>{core_, mode, timeout}, token, core_->next);
+  }
+  /// Waits for the peer's close_notify up to default_shutdown_timeout.
+  template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code))
+                Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_shutdown(Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return async_shutdown(shutdown_mode::wait_for_peer, default_shutdown_timeout,
+                          std::forward<Token>(token));
+  }
+
+  // --- blocking operations ------------------------------------------------
+
+  void handshake(handshake_type type, std::string_view servername, std::error_code& ec) {
+    ec = prepare_handshake(type, servername);
+    if (!ec)
+      core_->run_sync(
+          detail::op_kind::handshake, [](auto& c) { return c.handshake(); }, ec);
+  }
+  void handshake(handshake_type type, std::error_code& ec) { handshake(type, {}, ec); }
+  void handshake(handshake_type type, std::string_view servername = {}) {
+    std::error_code ec;
+    handshake(type, servername, ec);
+    throw_if(ec, "handshake");
+  }
+
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers, std::error_code& ec) {
+    const std::span<std::byte> b = detail::first_buffer(buffers);
+    if (b.empty()) {
+      ec = {};
+      return 0;
+    }
+    return core_->run_sync(
+        detail::op_kind::read, [b](auto& c) { return c.recv(b); }, ec);
+  }
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers) {
+    std::error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    throw_if(ec, "read_some");
+    return n;
+  }
+
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers, std::error_code& ec) {
+    const std::span<const std::byte> b = detail::first_const_buffer(buffers);
+    if (b.empty()) {
+      ec = {};
+      return 0;
+    }
+    return core_->run_sync(
+        detail::op_kind::write, [b](auto& c) { return c.send(b); }, ec);
+  }
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers) {
+    std::error_code ec;
+    const std::size_t n = write_some(buffers, ec);
+    throw_if(ec, "write_some");
+    return n;
+  }
+
+  /// Sends close_notify (blocking) and does not wait for the peer's: a
+  /// blocking wait could hang on a peer that never answers. Read until
+  /// asio::error::eof to see the peer's.
+  void shutdown(std::error_code& ec) {
+    core_->run_sync(
+        detail::op_kind::close, [](auto& c) { return c.close(); }, ec);
+  }
+  void shutdown() {
+    std::error_code ec;
+    shutdown(ec);
+    throw_if(ec, "shutdown");
+  }
+
+ private:
+  /// Connects a client the first time; checks the type against the role.
+  std::error_code prepare_handshake(handshake_type type, std::string_view servername) {
+    core_type& c = *core_;
+    if ((type == client) != c.client.has_value()) return ::asio::error::invalid_argument;
+    if (c.client && !c.connected) {
+      try {
+        c.client->connect(servername, c.gate);
+      } catch (const tlspp::error& e) {
+        c.last_error = e.what();
+        return error::handshake_failed;
+      }
+      c.connected = true;
+    }
+    return {};
+  }
+
+  void throw_if(const std::error_code& ec, const char* what) const {
+    if (!ec) return;
+    std::string message = what;
+    if (!core_->last_error.empty() && ec.category() == error::get_stream_category()) {
+      message += ": " + core_->last_error;
+    }
+    throw ::asio::system_error{ec, message};
+  }
+
+  void abandon() noexcept {
+    if (!core_) return;
+    core_type& c = *core_;
+    c.abandoned = true;
+    if constexpr (!std::is_reference_v<NextLayer> &&
+                  requires(std::error_code & ec) { c.next.lowest_layer().close(ec); }) {
+      std::error_code ignored;
+      c.next.lowest_layer().close(ignored);
+    }
+    try {
+      c.read_done.cancel();
+      c.write_done.cancel();
+      c.shutdown_timer.cancel();
+    } catch (...) {  // cancel() reports failures only by exception; nothing to do here
+    }
+    core_.reset();
+  }
+
+  std::shared_ptr<core_type> core_;
+};
+
+}  // namespace tlspp::asio

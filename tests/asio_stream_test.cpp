@@ -1,0 +1,731 @@
+// tlspp::asio::stream over real loopback TCP: completion tokens, composed
+// operations, the zero-copy receive path, cancellation, end of stream and
+// shutdown. Every scenario runs the io_context in the test thread under an
+// asio::steady_timer deadline, so a bug fails the test instead of hanging it.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <exception>
+#include <future>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/read.hpp>
+#include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+#include <asio/write.hpp>
+
+#include "support/pki.hpp"
+#include "tlspp/asio/stream.hpp"
+#include "tlspp/tlspp.hpp"
+
+namespace tlspp::test {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace ::asio::experimental::awaitable_operators;
+using ::asio::awaitable;
+using ::asio::use_awaitable;
+using tcp = ::asio::ip::tcp;
+using tls_stream = tlspp::asio::stream<tcp::socket>;
+constexpr auto as_tuple_awaitable = ::asio::experimental::as_tuple(use_awaitable);
+
+/// `size` bytes that differ from one position to the next and between seeds.
+std::string pattern(std::size_t size, unsigned seed = 1) {
+  std::string s(size, '\0');
+  unsigned x = seed * 2654435761u + 1;
+  for (char& c : s) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 16);
+  }
+  return s;
+}
+
+/// "" when equal, else where the two differ (without printing megabytes).
+std::string first_difference(std::string_view expected, std::string_view actual) {
+  if (expected == actual) return {};
+  std::size_t i = 0;
+  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
+  return "sizes " + std::to_string(expected.size()) + " vs " + std::to_string(actual.size()) +
+         ", first difference at byte " + std::to_string(i);
+}
+
+/// A listening socket on 127.0.0.1, a TLS server and a client config over
+/// the build's PKI, and an io_context run in this thread.
+class AsioStream : public ::testing::Test {
+ protected:
+  ::asio::io_context io;
+  tcp::acceptor acceptor{io, {::asio::ip::address_v4::loopback(), 0}};
+  tlspp::server server{config{server_options()}};
+  config client_conf{pki::client_options()};
+  std::vector<std::exception_ptr> failures;
+
+  static config_options server_options() {
+    config_options o = pki::server_options();
+    o.alpn = {"http/1.1"};
+    return o;
+  }
+
+  /// Runs the io_context until a scenario calls io.stop(); one still
+  /// running at `limit` fails the test.
+  void run_until_stopped(std::chrono::seconds limit = 10s) {
+    bool expired = false;
+    ::asio::steady_timer deadline{io, limit};
+    deadline.async_wait([&](std::error_code ec) {
+      if (ec) return;
+      expired = true;
+      io.stop();
+    });
+    io.run();
+    EXPECT_FALSE(expired) << "the scenario was still running after " << limit.count() << " s";
+    for (const std::exception_ptr& e : failures) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        ADD_FAILURE() << "a coroutine failed: " << ex.what();
+      }
+    }
+  }
+
+  /// Runs the coroutine `scenario()` to its end; whatever else is still
+  /// running then is dropped. (co_spawn keeps the callable, and so a
+  /// lambda's captures, alive as long as its coroutine.)
+  template <class Scenario>
+  void run(Scenario scenario, std::chrono::seconds limit = 10s) {
+    ::asio::co_spawn(io, std::move(scenario), [this](std::exception_ptr e) {
+      if (e) failures.push_back(e);
+      io.stop();
+    });
+    run_until_stopped(limit);
+  }
+
+  /// Runs the coroutines `server_side()` and `client_side()` side by side
+  /// until both have ended.
+  template <class ServerSide, class ClientSide>
+  void run_pair(ServerSide& server_side, ClientSide& client_side,
+                std::chrono::seconds limit = 10s) {
+    run([&]() -> awaitable<void> { co_await (server_side() && client_side()); }, limit);
+  }
+
+  /// Starts the coroutine `task()` beside the scenario; its exception, if
+  /// any, fails the test.
+  template <class Task>
+  void spawn(Task task) {
+    ::asio::co_spawn(io, std::move(task), [this](std::exception_ptr e) {
+      if (e) failures.push_back(e);
+    });
+  }
+
+  awaitable<tls_stream> connect_client() {
+    tcp::socket socket{io};
+    co_await socket.async_connect(acceptor.local_endpoint(), use_awaitable);
+    co_return tls_stream{std::move(socket), client_conf};
+  }
+
+  awaitable<tls_stream> accept_server() {
+    co_return tls_stream{co_await acceptor.async_accept(use_awaitable), server};
+  }
+
+  /// Accepts one connection and echoes it until the peer's close_notify,
+  /// which it answers with its own.
+  awaitable<void> echo_one() {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    std::array<char, 8192> buffer{};
+    for (;;) {
+      auto [ec, n] = co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
+      if (ec == ::asio::error::eof) break;
+      if (ec) throw std::system_error{ec, "echo read: " + s.last_error()};
+      co_await ::asio::async_write(s, ::asio::buffer(buffer.data(), n), use_awaitable);
+    }
+    co_await s.async_shutdown(tlspp::asio::shutdown_mode::send_only, 5s, use_awaitable);
+  }
+
+  /// Runs the io_context until `f` is ready (bounded by `limit`).
+  template <class Future>
+  bool wait(Future& f, std::chrono::seconds limit = 10s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (f.wait_for(0s) != std::future_status::ready && std::chrono::steady_clock::now() < end) {
+      io.run_one_until(end);
+    }
+    return f.wait_for(0s) == std::future_status::ready;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Completion tokens
+
+TEST_F(AsioStream, HandshakeAndEchoWithCallbacks) {
+  std::optional<tls_stream> server_side;
+  std::optional<tls_stream> client_side;
+  std::array<char, 64> server_buffer{};
+  std::string reply(16, '\0');
+  std::error_code client_ec;
+  std::error_code server_ec;
+
+  acceptor.async_accept([&](std::error_code ec, tcp::socket socket) {
+    ASSERT_FALSE(ec) << ec.message();
+    server_side.emplace(std::move(socket), server);
+    server_side->async_handshake(tls_stream::server, [&](std::error_code ec) {
+      server_ec = ec;
+      if (ec) return;
+      server_side->async_read_some(
+          ::asio::buffer(server_buffer), [&](std::error_code ec, std::size_t n) {
+            server_ec = ec;
+            if (ec) return;
+            ::asio::async_write(*server_side, ::asio::buffer(server_buffer.data(), n),
+                                [&](std::error_code ec, std::size_t) { server_ec = ec; });
+          });
+    });
+  });
+
+  tcp::socket socket{io};
+  socket.async_connect(acceptor.local_endpoint(), [&](std::error_code ec) {
+    ASSERT_FALSE(ec) << ec.message();
+    client_side.emplace(std::move(socket), client_conf);
+    client_side->async_handshake(tls_stream::client, "localhost", [&](std::error_code ec) {
+      client_ec = ec;
+      if (ec) return io.stop();
+      ::asio::async_write(*client_side, ::asio::buffer(std::string_view{"hello, callbacks"}),
+                          [&](std::error_code ec, std::size_t) {
+                            client_ec = ec;
+                            if (ec) return io.stop();
+                            ::asio::async_read(*client_side, ::asio::buffer(reply),
+                                               [&](std::error_code ec, std::size_t) {
+                                                 client_ec = ec;
+                                                 io.stop();
+                                               });
+                          });
+    });
+  });
+  run_until_stopped();
+
+  ASSERT_FALSE(client_ec) << client_ec.message() << ": " << client_side->last_error();
+  EXPECT_FALSE(server_ec) << server_ec.message();
+  EXPECT_EQ(reply, "hello, callbacks");
+  const connection_info info = client_side->connection().info();
+  EXPECT_EQ(info.version, "TLSv1.3");
+  ASSERT_TRUE(info.peer);
+  EXPECT_EQ(info.peer->common_name, "localhost");
+  EXPECT_EQ(server_side->connection().info().servername, "localhost");
+}
+
+TEST_F(AsioStream, HandshakeAndEchoWithUseAwaitable) {
+  spawn([this] { return echo_one(); });
+  std::string reply(20, '\0');
+  std::optional<connection_info> info;
+  run([&]() -> awaitable<void> {
+    config_options o = pki::client_options();
+    o.alpn = {"h2", "http/1.1"};
+    client_conf = config{o};
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    co_await ::asio::async_write(s, ::asio::buffer(std::string_view{"hello, use_awaitable"}),
+                                 use_awaitable);
+    co_await ::asio::async_read(s, ::asio::buffer(reply), use_awaitable);
+    info = s.connection().info();
+    co_await s.async_shutdown(use_awaitable);
+  });
+  EXPECT_EQ(reply, "hello, use_awaitable");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->alpn, "http/1.1");
+}
+
+TEST_F(AsioStream, HandshakeAndEchoWithDeferred) {
+  spawn([this] { return echo_one(); });
+  std::optional<tls_stream> s;
+  std::string reply(16, '\0');
+  std::error_code result;
+  tcp::socket socket{io};
+  socket.connect(acceptor.local_endpoint());
+  s.emplace(std::move(socket), client_conf);
+
+  // Deferred operations are values: nothing starts until one is invoked.
+  auto handshake =
+      s->async_handshake(tls_stream::client, "localhost", ::asio::experimental::deferred);
+  auto send = ::asio::async_write(*s, ::asio::buffer(std::string_view{"hello, deferred!"}),
+                                  ::asio::experimental::deferred);
+  auto receive = ::asio::async_read(*s, ::asio::buffer(reply), ::asio::experimental::deferred);
+  std::move(handshake)([&](std::error_code ec) {
+    result = ec;
+    if (ec) return io.stop();
+    std::move(send)([&](std::error_code ec, std::size_t) {
+      result = ec;
+      if (ec) return io.stop();
+      std::move(receive)([&](std::error_code ec, std::size_t) {
+        result = ec;
+        io.stop();
+      });
+    });
+  });
+  run_until_stopped();
+  ASSERT_FALSE(result) << result.message() << ": " << s->last_error();
+  EXPECT_EQ(reply, "hello, deferred!");
+}
+
+TEST_F(AsioStream, HandshakeAndEchoWithUseFuture) {
+  spawn([this] { return echo_one(); });
+  tcp::socket socket{io};
+  socket.connect(acceptor.local_endpoint());
+  tls_stream s{std::move(socket), client_conf};
+
+  std::future<void> handshake = s.async_handshake(s.client, "localhost", ::asio::use_future);
+  ASSERT_TRUE(wait(handshake));
+  ASSERT_NO_THROW(handshake.get()) << s.last_error();
+  std::future<std::size_t> sent = ::asio::async_write(
+      s, ::asio::buffer(std::string_view{"hello, use_future"}), ::asio::use_future);
+  ASSERT_TRUE(wait(sent));
+  EXPECT_EQ(sent.get(), 17u);
+  std::string reply(17, '\0');
+  std::future<std::size_t> received =
+      ::asio::async_read(s, ::asio::buffer(reply), ::asio::use_future);
+  ASSERT_TRUE(wait(received));
+  EXPECT_EQ(received.get(), 17u);
+  EXPECT_EQ(reply, "hello, use_future");
+}
+
+TEST_F(AsioStream, BorrowedSocketStaysOpenAfterTheStreamIsGone) {
+  spawn([this] { return echo_one(); });
+  std::string reply(8, '\0');
+  bool still_open = false;
+  run([&]() -> awaitable<void> {
+    tcp::socket socket{io};
+    co_await socket.async_connect(acceptor.local_endpoint(), use_awaitable);
+    {
+      tlspp::asio::stream<tcp::socket&> s{socket, client_conf};
+      co_await s.async_handshake(s.client, "localhost", use_awaitable);
+      co_await ::asio::async_write(s, ::asio::buffer(std::string_view{"borrowed"}), use_awaitable);
+      co_await ::asio::async_read(s, ::asio::buffer(reply), use_awaitable);
+      co_await s.async_shutdown(use_awaitable);
+    }
+    still_open = socket.is_open();
+  });
+  EXPECT_EQ(reply, "borrowed");
+  EXPECT_TRUE(still_open);
+}
+
+// ---------------------------------------------------------------------------
+// Composition and the receive path
+
+TEST_F(AsioStream, ComposedReadWriteAndReadUntilWork) {
+  std::string request_head;
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    std::string buffer;
+    const std::size_t n = co_await ::asio::async_read_until(s, ::asio::dynamic_buffer(buffer),
+                                                            "\r\n\r\n", use_awaitable);
+    request_head = buffer.substr(0, n);
+    // Whatever came after the head belongs to the 1 MiB body; echo all of it.
+    std::string body = buffer.substr(n);
+    body.resize(1 << 20);
+    co_await ::asio::async_read(
+        s, ::asio::buffer(body.data() + (buffer.size() - n), body.size() - (buffer.size() - n)),
+        use_awaitable);
+    co_await ::asio::async_write(s, ::asio::buffer(body), use_awaitable);
+  };
+
+  const std::string body = pattern(1 << 20);
+  std::string echoed(body.size(), '\0');
+  auto client_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    co_await ::asio::async_write(s, ::asio::buffer(std::string_view{"PUT /x HTTP/1.1\r\n\r\n"}),
+                                 use_awaitable);
+    co_await ::asio::async_write(s, ::asio::buffer(body), use_awaitable);
+    co_await ::asio::async_read(s, ::asio::buffer(echoed), use_awaitable);
+  };
+  run_pair(server_side, client_side);
+  EXPECT_EQ(request_head, "PUT /x HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(echoed == body) << "the 1 MiB echo differs";
+}
+
+TEST_F(AsioStream, ReceivedCiphertextLandsInLibtlsBufferWithoutCopy) {
+  const std::string data = pattern(1 << 20, 7);
+  std::optional<memory_transport::statistics> server_stats;
+  std::optional<memory_transport::statistics> client_stats;
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    std::string got(data.size(), '\0');
+    co_await ::asio::async_read(s, ::asio::buffer(got), use_awaitable);
+    co_await ::asio::async_write(s, ::asio::buffer(got), use_awaitable);
+    server_stats = s.transport().stats();
+  };
+  auto client_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::string got(data.size(), '\0');
+    co_await (::asio::async_write(s, ::asio::buffer(data), use_awaitable) &&
+              ::asio::async_read(s, ::asio::buffer(got), use_awaitable));
+    EXPECT_TRUE(got == data);
+    client_stats = s.transport().stats();
+  };
+  run_pair(server_side, client_side);
+  ASSERT_TRUE(server_stats && client_stats);
+  for (const auto& s : {*server_stats, *client_stats}) {
+    // Every byte from the socket went into the buffer libtls waited on,
+    // unless the backend changed buffers between retries (then counted).
+    EXPECT_GT(s.received_in_place, data.size());
+    if (s.buffer_changes == 0) {
+      EXPECT_EQ(s.received_copied, 0u);
+    }
+    std::printf("[asio receive path] in place %zu bytes, copied %zu, buffer changes %zu\n",
+                s.received_in_place, s.received_copied, s.buffer_changes);
+  }
+}
+
+TEST_F(AsioStream, BlockingStreamTalksToAsyncPeer) {
+  spawn([this] { return echo_one(); });
+  const std::string message = pattern(100000, 3);
+  std::string reply(message.size(), '\0');
+  std::error_code after_shutdown;
+  std::string failure;
+  std::thread blocking_client{[&] {
+    try {
+      ::asio::io_context client_io;
+      tcp::socket socket{client_io};
+      socket.connect(acceptor.local_endpoint());
+      const timeval limit{10, 0};  // a broken test fails instead of blocking forever
+      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+      tls_stream s{std::move(socket), client_conf};
+      s.handshake(s.client, "localhost");
+      ::asio::write(s, ::asio::buffer(message));
+      ::asio::read(s, ::asio::buffer(reply));
+      s.shutdown();
+      std::array<char, 16> rest{};
+      s.read_some(::asio::buffer(rest), after_shutdown);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    ::asio::post(io, [this] { io.stop(); });
+  }};
+  run_until_stopped();
+  blocking_client.join();
+  EXPECT_EQ(failure, "");
+  EXPECT_TRUE(reply == message);
+  EXPECT_EQ(after_shutdown, ::asio::error::eof) << after_shutdown.message();
+}
+
+TEST_F(AsioStream, FullDuplexReadAndWriteInFlightAtOnce) {
+  // Both ends send 4 MiB while receiving 4 MiB: neither could finish its
+  // writes if its reads waited for them.
+  const std::string to_server = pattern(4 << 20, 11);
+  const std::string to_client = pattern(4 << 20, 12);
+  std::string server_got(to_server.size(), '\0');
+  std::string client_got(to_client.size(), '\0');
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    co_await (::asio::async_write(s, ::asio::buffer(to_client), use_awaitable) &&
+              ::asio::async_read(s, ::asio::buffer(server_got), use_awaitable));
+  };
+  auto client_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    co_await (::asio::async_write(s, ::asio::buffer(to_server), use_awaitable) &&
+              ::asio::async_read(s, ::asio::buffer(client_got), use_awaitable));
+  };
+  run_pair(server_side, client_side, 30s);
+  EXPECT_EQ(first_difference(to_server, server_got), "");
+  EXPECT_EQ(first_difference(to_client, client_got), "");
+}
+
+// ---------------------------------------------------------------------------
+// Failures
+
+TEST_F(AsioStream, UntrustedCertificateFailsTheHandshakeWithLibtlsMessage) {
+  std::error_code server_ec;
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    std::tie(server_ec) = co_await s.async_handshake(s.server, as_tuple_awaitable);
+  };
+  std::error_code client_ec;
+  std::string message;
+  auto client_side = [&]() -> awaitable<void> {
+    config_options o;
+    o.ca_file = pki::path("untrusted-ca.crt");
+    client_conf = config{o};
+    tls_stream s = co_await connect_client();
+    std::tie(client_ec) = co_await s.async_handshake(s.client, "localhost", as_tuple_awaitable);
+    message = s.last_error();
+  };
+  run_pair(server_side, client_side);
+  EXPECT_EQ(client_ec, tlspp::asio::error::handshake_failed) << client_ec.message();
+  EXPECT_NE(message.find("certificate verif"), std::string::npos) << message;
+  EXPECT_EQ(server_ec, tlspp::asio::error::handshake_failed) << server_ec.message();
+}
+
+TEST_F(AsioStream, HandshakeOfTheWrongRoleIsInvalidArgument) {
+  spawn([&]() -> awaitable<void> { co_await acceptor.async_accept(use_awaitable); });
+  std::error_code ec;
+  run([&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    std::tie(ec) = co_await s.async_handshake(s.server, as_tuple_awaitable);
+  });
+  EXPECT_EQ(ec, ::asio::error::invalid_argument) << ec.message();
+}
+
+// ---------------------------------------------------------------------------
+// Cancellation
+
+TEST_F(AsioStream, CancelledHandshakeCompletesWithOperationAborted) {
+  // The peer takes the ClientHello and never answers.
+  tcp::socket silent_peer{io};
+  std::array<char, 4096> hello{};
+  ::asio::cancellation_signal cancel;
+  std::optional<std::error_code> result;
+  acceptor.async_accept([&](std::error_code ec, tcp::socket socket) {
+    ASSERT_FALSE(ec);
+    silent_peer = std::move(socket);
+    silent_peer.async_read_some(::asio::buffer(hello), [&](std::error_code ec, std::size_t n) {
+      ASSERT_FALSE(ec);
+      EXPECT_GT(n, 0u) << "no ClientHello";
+      // The handshake is now waiting for the ServerHello: cancel it.
+      cancel.emit(::asio::cancellation_type::terminal);
+    });
+  });
+  tcp::socket socket{io};
+  socket.connect(acceptor.local_endpoint());
+  tls_stream s{std::move(socket), client_conf};
+  s.async_handshake(s.client, "localhost",
+                    ::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) {
+                      result = ec;
+                      io.stop();
+                    }));
+  run_until_stopped();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, ::asio::error::operation_aborted) << result->message();
+  EXPECT_FALSE(s.connection().handshake_done());
+}
+
+TEST_F(AsioStream, CancelledReadCompletesWithOperationAbortedAndStreamStaysUsable) {
+  std::optional<tls_stream> server_side;
+  std::error_code cancelled_read;
+  std::string after;
+  spawn([&]() -> awaitable<void> {
+    server_side.emplace(co_await accept_server());
+    co_await server_side->async_handshake(tls_stream::server, use_awaitable);
+  });
+  run([&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+
+    // A read with nothing to read, cancelled while its socket read waits.
+    ::asio::cancellation_signal cancel;
+    std::array<char, 64> buffer{};
+    ::asio::steady_timer done{io, std::chrono::steady_clock::time_point::max()};
+    s.async_read_some(
+        ::asio::buffer(buffer),
+        ::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec, std::size_t) {
+          cancelled_read = ec;
+          done.cancel();
+        }));
+    ::asio::post(io, [&] { cancel.emit(::asio::cancellation_type::terminal); });
+    co_await done.async_wait(as_tuple_awaitable);
+
+    // The same stream still reads what the peer sends next.
+    co_await ::asio::async_write(*server_side, ::asio::buffer(std::string_view{"still here"}),
+                                 use_awaitable);
+    after.resize(10);
+    co_await ::asio::async_read(s, ::asio::buffer(after), use_awaitable);
+  });
+  EXPECT_EQ(cancelled_read, ::asio::error::operation_aborted) << cancelled_read.message();
+  EXPECT_EQ(after, "still here");
+}
+
+TEST_F(AsioStream, ReadRacedAgainstATimerIsCancelledByIt) {
+  std::optional<tls_stream> server_side;
+  spawn([&]() -> awaitable<void> {
+    server_side.emplace(co_await accept_server());
+    co_await server_side->async_handshake(tls_stream::server, use_awaitable);
+  });
+  std::size_t winner = 0;
+  run([&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::array<char, 64> buffer{};
+    ::asio::steady_timer timeout{io, 50ms};
+    // The peer sends nothing: the timer wins and cancels the read.
+    auto outcome = co_await (s.async_read_some(::asio::buffer(buffer), use_awaitable) ||
+                             timeout.async_wait(use_awaitable));
+    winner = outcome.index();
+  });
+  EXPECT_EQ(winner, 1u);
+}
+
+TEST_F(AsioStream, DestroyingTheStreamAbortsItsRead) {
+  spawn([&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    std::array<char, 16> buffer{};
+    co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
+  });
+  std::optional<tls_stream> s;
+  std::optional<std::error_code> result;
+  std::array<char, 16> buffer{};
+  run([&]() -> awaitable<void> {
+    s.emplace(co_await connect_client());
+    co_await s->async_handshake(tls_stream::client, "localhost", use_awaitable);
+    ::asio::steady_timer done{io, std::chrono::steady_clock::time_point::max()};
+    s->async_read_some(::asio::buffer(buffer), [&](std::error_code ec, std::size_t) {
+      result = ec;
+      done.cancel();
+    });
+    s.reset();
+    co_await done.async_wait(as_tuple_awaitable);
+  });
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, ::asio::error::operation_aborted) << result->message();
+}
+
+// ---------------------------------------------------------------------------
+// End of stream
+
+TEST_F(AsioStream, ReadAfterPeerCloseNotifyIsEof) {
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    co_await ::asio::async_write(s, ::asio::buffer(std::string_view{"last words"}), use_awaitable);
+    co_await s.async_shutdown(tlspp::asio::shutdown_mode::send_only, 5s, use_awaitable);
+    s.next_layer().close();
+  };
+  std::string got;
+  std::error_code first;
+  std::error_code second;
+  auto client_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::size_t n = 0;
+    std::tie(first, n) =
+        co_await ::asio::async_read(s, ::asio::dynamic_buffer(got), as_tuple_awaitable);
+    std::array<char, 16> buffer{};
+    std::tie(second, n) = co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
+  };
+  run_pair(server_side, client_side);
+  EXPECT_EQ(got, "last words");
+  EXPECT_EQ(first, ::asio::error::eof) << first.message();
+  EXPECT_EQ(second, ::asio::error::eof) << second.message();
+}
+
+TEST_F(AsioStream, ReadAfterRawTcpCloseIsStreamTruncated) {
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    co_await ::asio::async_write(s, ::asio::buffer(std::string_view{"cut"}), use_awaitable);
+    s.next_layer().close();  // no close_notify
+  };
+  std::string got;
+  std::error_code ec;
+  std::string message;
+  auto client_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::size_t n = 0;
+    std::tie(ec, n) =
+        co_await ::asio::async_read(s, ::asio::dynamic_buffer(got), as_tuple_awaitable);
+    message = s.last_error();
+  };
+  run_pair(server_side, client_side);
+  EXPECT_EQ(got, "cut");
+  EXPECT_EQ(ec, tlspp::asio::error::stream_truncated) << ec.message();
+  EXPECT_NE(message.find("recv"), std::string::npos) << message;
+}
+
+// ---------------------------------------------------------------------------
+// Shutdown
+
+TEST_F(AsioStream, ShutdownCompletesWhenThePeerAnswersCloseNotify) {
+  spawn([this] { return echo_one(); });
+  std::optional<std::error_code> result;
+  run([&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::tie(result.emplace()) = co_await s.async_shutdown(as_tuple_awaitable);
+  });
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(*result) << result->message();
+}
+
+TEST_F(AsioStream, ShutdownGivesUpAtItsDeadlineWhenThePeerNeverAnswers) {
+  std::optional<tls_stream> silent;  // handshakes, then neither reads nor answers
+  spawn([&]() -> awaitable<void> {
+    silent.emplace(co_await accept_server());
+    co_await silent->async_handshake(tls_stream::server, use_awaitable);
+  });
+  std::optional<std::error_code> result;
+  run([&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::tie(result.emplace()) = co_await s.async_shutdown(
+        tlspp::asio::shutdown_mode::wait_for_peer, 200ms, as_tuple_awaitable);
+  });
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, ::asio::error::timed_out) << result->message();
+}
+
+TEST_F(AsioStream, ShutdownReportsTruncationWhenThePeerHangsUpWithoutCloseNotify) {
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    std::array<char, 16> buffer{};
+    auto [ec, n] = co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
+    EXPECT_EQ(ec, ::asio::error::eof) << ec.message();
+    s.next_layer().close();  // hangs up instead of answering
+  };
+  std::optional<std::error_code> result;
+  auto client_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::tie(result.emplace()) = co_await s.async_shutdown(as_tuple_awaitable);
+  };
+  run_pair(server_side, client_side);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, tlspp::asio::error::stream_truncated) << result->message();
+}
+
+TEST_F(AsioStream, ShutdownWhileAReadIsOutstandingCompletesBoth) {
+  spawn([this] { return echo_one(); });
+  std::error_code read_ec;
+  std::error_code shutdown_ec;
+  run([&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::array<char, 16> buffer{};
+    auto reader = [&]() -> awaitable<void> {
+      std::size_t n = 0;
+      std::tie(read_ec, n) = co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
+    };
+    auto closer = [&]() -> awaitable<void> {
+      std::tie(shutdown_ec) = co_await s.async_shutdown(as_tuple_awaitable);
+    };
+    co_await (reader() && closer());
+  });
+  EXPECT_EQ(read_ec, ::asio::error::eof) << read_ec.message();
+  EXPECT_FALSE(shutdown_ec) << shutdown_ec.message();
+}
+
+}  // namespace
+}  // namespace tlspp::test
