@@ -7,10 +7,11 @@ packages=(
   g++ cmake ninja-build pkg-config  # the build
   libtls-dev                        # the default libtls backend (libretls)
   openssl                           # generates the test PKI; an interop peer
-  gnutls-bin curl                   # interop peers
+  gnutls-bin curl python3           # interop peers, the hostile peer
   libgtest-dev googletest           # the tests
   libasio-dev                       # tlspp::asio (header-only)
   clang-format                      # the format check
+  valgrind                          # the memcheck run
 )
 
 missing=()
