@@ -8,6 +8,7 @@ packages=(
   libtls-dev                        # the default libtls backend (libretls)
   openssl                           # generates the test PKI; an interop peer
   gnutls-bin curl python3           # interop peers, the hostile peer
+  libssl-dev gnuplot-nox            # benchmarks: OpenSSL direct, the plot
   libgtest-dev googletest           # the tests
   libasio-dev                       # tlspp::asio (header-only)
   clang-format                      # the format check

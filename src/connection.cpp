@@ -168,6 +168,8 @@ io_result drive(connection_state& st, operation op, Call&& call) {
         }
         return io_result{io_status::closed, 0, {}};
       }
+      // Any completed handshake, read or write means the handshake is done.
+      if (op != operation::close) st.handshake_done = true;
       return io_result{io_status::ok, static_cast<std::size_t>(n), {}};
     }
     if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
@@ -192,36 +194,37 @@ connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
+namespace {
+[[noreturn, gnu::cold]] void throw_moved_from() {
+  throw error{"connection", "used after it was moved from"};
+}
+}  // namespace
+
 detail::connection_state& connection::live_state() const {
-  if (!state_) throw error{"connection", "used after it was moved from"};
+  if (!state_) [[unlikely]]
+    throw_moved_from();
   return *state_;
 }
 
 io_result connection::handshake() {
   auto& st = live_state();
   if (st.handshake_done && st.failure.empty()) return {};
-  io_result r = detail::drive(st, detail::operation::handshake,
-                              [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
-  if (r.ok()) st.handshake_done = true;
-  return r;
+  return detail::drive(st, detail::operation::handshake,
+                       [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
 }
 
 io_result connection::recv(std::span<std::byte> buffer) {
   auto& st = live_state();
   if (buffer.empty()) return {};
-  io_result r = detail::drive(st, detail::operation::read,
-                              [&] { return tls_read(st.ctx, buffer.data(), buffer.size()); });
-  if (r.ok()) st.handshake_done = true;
-  return r;
+  return detail::drive(st, detail::operation::read,
+                       [&] { return tls_read(st.ctx, buffer.data(), buffer.size()); });
 }
 
 io_result connection::send(std::span<const std::byte> data) {
   auto& st = live_state();
   if (data.empty()) return {};
-  io_result r = detail::drive(st, detail::operation::write,
-                              [&] { return tls_write(st.ctx, data.data(), data.size()); });
-  if (r.ok()) st.handshake_done = true;
-  return r;
+  return detail::drive(st, detail::operation::write,
+                       [&] { return tls_write(st.ctx, data.data(), data.size()); });
 }
 
 io_result connection::send(std::string_view data) {
