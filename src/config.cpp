@@ -12,6 +12,7 @@
 #include "config_state.hpp"
 #include "loaded_file.hpp"
 #include "tlspp/error.hpp"
+#include "tlspp/features.hpp"
 
 namespace tlspp {
 namespace detail {
@@ -33,6 +34,9 @@ config_state::~config_state() {
 }
 
 namespace {
+
+constexpr std::string_view encrypted_keys_lacking = "it cannot decrypt private keys";
+constexpr std::string_view ocsp_lacking = "it cannot staple or check OCSP responses";
 
 std::string option_name(std::string_view prefix, std::string_view name) {
   return std::string{"config option "}.append(prefix).append(name);
@@ -58,8 +62,15 @@ class options_applier {
                   std::string{"cannot be combined with "}.append(b_name) + "; set one of them"};
     }
   }
-  [[noreturn]] static void unsupported(std::string_view option) {
-    throw error{option_name("", option), "not supported by the libtls backend tlspp was built with"};
+  /// Throws, naming `option`, unless the backend has the capability; `lacks`
+  /// says what the backend cannot do.
+  static void require(bool supported, std::string_view option, std::string_view lacks) {
+    if (!supported) unsupported(option, lacks);
+  }
+  [[noreturn]] static void unsupported(std::string_view option, std::string_view lacks = {}) {
+    std::string message = "not supported by the libtls backend tlspp was built with";
+    if (!lacks.empty()) message.append(": ").append(lacks);
+    throw error{option_name("", option), message};
   }
 
   void apply_alpn(const std::vector<std::string>& alpn);
@@ -71,6 +82,7 @@ class options_applier {
 
   config_state& state_;
   ::tls_config* conf_;
+  const backend_features& features_ = get_backend_features();
 };
 
 void options_applier::apply(const config_options& o) {
@@ -82,6 +94,7 @@ void options_applier::apply(const config_options& o) {
 
   if (o.ciphers) check(tls_config_set_ciphers(conf_, o.ciphers->c_str()), "ciphers");
   if (o.dheparams) {
+    require(features_.dheparams, "dheparams", "it has no DHE parameters");
 #if TLSPP_HAVE_TLS_CONFIG_SET_DHEPARAMS
     check(tls_config_set_dheparams(conf_, o.dheparams->c_str()), "dheparams");
 #else
@@ -97,6 +110,7 @@ void options_applier::apply(const config_options& o) {
 #endif
   }
   if (o.ecdhecurves) {
+    require(features_.ecdhecurves, "ecdhecurves", "it takes no list of ECDHE curves");
 #if TLSPP_HAVE_TLS_CONFIG_SET_ECDHECURVES
     check(tls_config_set_ecdhecurves(conf_, o.ecdhecurves->c_str()), "ecdhecurves");
 #else
@@ -106,6 +120,9 @@ void options_applier::apply(const config_options& o) {
   if (o.protocols) {
     if (o.protocols->empty()) {
       throw error{option_name("", "protocols"), "the set is empty: no version could be negotiated"};
+    }
+    if (*o.protocols == protocol_set{protocol::tlsv1_3}) {
+      require(features_.tls1_3, "protocols", "it has no TLS 1.3, the only version in the set");
     }
     check(tls_config_set_protocols(conf_, o.protocols->bits()), "protocols");
   }
@@ -142,6 +159,7 @@ void options_applier::apply_trust(const config_options& o) {
   }
   if (o.ca_file) check(tls_config_set_ca_file(conf_, o.ca_file->c_str()), "ca_file");
   if (o.ca_path) {
+    require(features_.ca_path, "ca_path", "it cannot read CA certificates from a directory");
 #if TLSPP_HAVE_TLS_CONFIG_SET_CA_PATH
     check(tls_config_set_ca_path(conf_, o.ca_path->c_str()), "ca_path");
 #else
@@ -149,6 +167,10 @@ void options_applier::apply_trust(const config_options& o) {
 #endif
   }
   exclusive(o.crl.has_value(), o.crl_file.has_value(), "crl", "crl_file");
+  if (o.crl || o.crl_file) {
+    require(features_.crl, o.crl ? "crl" : "crl_file",
+            "it cannot check certificate revocation lists");
+  }
 #if TLSPP_HAVE_TLS_CONFIG_SET_CRL_MEM
   if (o.crl) {
     check(tls_config_set_crl_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.crl->data()),
@@ -173,6 +195,11 @@ void options_applier::apply_identity(const config_options& o) {
   if (o.key_password && !o.key_file) {
     throw error{option_name("", "key_password"),
                 "needs key_file: libtls decrypts keys only as it loads them from a file"};
+  }
+  if (o.key_password) require(features_.encrypted_keys, "key_password", encrypted_keys_lacking);
+  if (o.ocsp_staple || o.ocsp_staple_file) {
+    require(features_.ocsp_stapling, o.ocsp_staple ? "ocsp_staple" : "ocsp_staple_file",
+            ocsp_lacking);
   }
   if (o.cert) {
     check(tls_config_set_cert_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.cert->data()),
@@ -223,7 +250,9 @@ void options_applier::apply_keypairs(const config_options& o) {
                     std::string{"cannot be combined with "}.append(name) + "_file"};
       }
       if (mem) return loaded_file::view(*mem);
-      if (file) return loaded_file{*file, password, option_name(where, std::string{name} + "_file")};
+      if (file) {
+        return loaded_file{*file, password, option_name(where, std::string{name} + "_file")};
+      }
       if (required) {
         throw error{option_name(where, name), "missing: a keypair needs a cert and a key"};
       }
@@ -232,20 +261,27 @@ void options_applier::apply_keypairs(const config_options& o) {
     if (kp.key_password && !kp.key_file) {
       throw error{option_name(where, "key_password"), "needs key_file"};
     }
+    if (kp.key_password) {
+      require(features_.encrypted_keys, where + "key_password", encrypted_keys_lacking);
+    }
+    if (kp.ocsp_staple || kp.ocsp_staple_file) {
+      require(features_.ocsp_stapling,
+              where + (kp.ocsp_staple ? "ocsp_staple" : "ocsp_staple_file"), ocsp_lacking);
+    }
     const loaded_file cert = either(kp.cert, kp.cert_file, "cert", true, nullptr);
     const loaded_file key =
         either(kp.key, kp.key_file, "key", true, kp.key_password ? &*kp.key_password : nullptr);
-    const loaded_file staple = either(kp.ocsp_staple, kp.ocsp_staple_file, "ocsp_staple", false,
-                                      nullptr);
+    const loaded_file staple =
+        either(kp.ocsp_staple, kp.ocsp_staple_file, "ocsp_staple", false, nullptr);
     const std::string name = where + "cert";
 #if TLSPP_HAVE_TLS_CONFIG_ADD_KEYPAIR_OCSP_MEM && TLSPP_HAVE_TLS_CONFIG_SET_KEYPAIR_OCSP_MEM
     if (i == 0 && first_is_default) {
-      check(tls_config_set_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(),
-                                            key.size(), staple.data(), staple.size()),
+      check(tls_config_set_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(), key.size(),
+                                            staple.data(), staple.size()),
             name);
     } else {
-      check(tls_config_add_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(),
-                                            key.size(), staple.data(), staple.size()),
+      check(tls_config_add_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(), key.size(),
+                                            staple.data(), staple.size()),
             name);
     }
 #else
@@ -262,6 +298,9 @@ void options_applier::apply_keypairs(const config_options& o) {
 }
 
 void options_applier::apply_session(const config_options& o) {
+  if (!o.ticket_keys.empty()) {
+    require(features_.session_tickets, "ticket_keys", "it has no session tickets");
+  }
   for (std::size_t i = 0; i < o.ticket_keys.size(); ++i) {
 #if TLSPP_HAVE_TLS_CONFIG_ADD_TICKET_KEY
     // libtls copies the key (and wipes its copy); the const_cast is for its
@@ -275,6 +314,7 @@ void options_applier::apply_session(const config_options& o) {
 #endif
   }
   if (o.session_id) {
+    require(features_.session_id, "session_id", "it cannot resume sessions by ID");
 #if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_ID
     check(tls_config_set_session_id(conf_,
                                     reinterpret_cast<const unsigned char*>(o.session_id->data()),
@@ -285,6 +325,7 @@ void options_applier::apply_session(const config_options& o) {
 #endif
   }
   if (o.session_lifetime) {
+    require(features_.session_lifetime, "session_lifetime", "it cannot resume sessions");
 #if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_LIFETIME
     const auto seconds = o.session_lifetime->count();
     if (seconds < 0 || seconds > std::numeric_limits<int>::max()) {
@@ -296,6 +337,8 @@ void options_applier::apply_session(const config_options& o) {
 #endif
   }
   if (o.session_file) {
+    // Before the file is created: a backend without sessions leaves none behind.
+    require(features_.session_file, "session_file", "it cannot keep client sessions");
 #if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_FD
     const int fd = ::open(o.session_file->c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -318,6 +361,8 @@ void options_applier::apply_flags(const config_options& o) {
   if (o.insecure_noverifycert) tls_config_insecure_noverifycert(conf_);
   if (o.insecure_noverifyname) tls_config_insecure_noverifyname(conf_);
   if (o.insecure_noverifytime) {
+    require(features_.insecure_noverifytime, "insecure_noverifytime",
+            "it checks certificate validity times even when told not to");
 #if TLSPP_HAVE_TLS_CONFIG_INSECURE_NOVERIFYTIME
     tls_config_insecure_noverifytime(conf_);
 #else
@@ -325,6 +370,7 @@ void options_applier::apply_flags(const config_options& o) {
 #endif
   }
   if (o.ocsp_require_stapling) {
+    require(features_.ocsp_stapling, "ocsp_require_stapling", ocsp_lacking);
 #if TLSPP_HAVE_TLS_CONFIG_OCSP_REQUIRE_STAPLING
     tls_config_ocsp_require_stapling(conf_);
 #else
@@ -334,6 +380,8 @@ void options_applier::apply_flags(const config_options& o) {
   exclusive(o.verify_client, o.verify_client_optional, "verify_client", "verify_client_optional");
   if (o.verify_client) tls_config_verify_client(conf_);
   if (o.verify_client_optional) {
+    require(features_.verify_client_optional, "verify_client_optional",
+            "it would let a client certificate it cannot verify through, as the peer's");
 #if TLSPP_HAVE_TLS_CONFIG_VERIFY_CLIENT_OPTIONAL
     tls_config_verify_client_optional(conf_);
 #else
@@ -352,6 +400,12 @@ config::config(const config_options& options) : config{} {
 }
 
 void config::clear_keys() {
+  if (!get_backend_features().clear_keys) {
+    throw error{"config::clear_keys",
+                "not supported by the libtls backend tlspp was built with: its servers read the "
+                "private keys from the config at every handshake, so clearing them would break "
+                "the servers configured before"};
+  }
   std::scoped_lock lock{state_->refcount_mutex};
   tls_config_clear_keys(state_->handle);
 }

@@ -1,5 +1,6 @@
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "connection_state.hpp"
 #include "tlspp/connection.hpp"
@@ -36,6 +37,45 @@ std::optional<std::chrono::system_clock::time_point> optional_time(time_t t) {
   return subject.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
+/// The peer's chain as RFC 7468 PEM, the way OpenSSL-based backends write
+/// it: "CERTIFICATE" blocks with 64-column base64. libtls-bearssl writes
+/// "X509 CERTIFICATE" blocks wrapped at 76 columns, which many PEM readers
+/// refuse. Text that is not a sequence of certificate blocks stays as it is.
+std::string standard_pem(const std::string& pem) {
+  static constexpr std::string_view begin = "-----BEGIN ";
+  static constexpr std::string_view end = "-----END ";
+  static constexpr std::string_view dashes = "-----";
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    at = pem.find_first_not_of(" \t\r\n", at);
+    if (at == std::string::npos) break;
+    if (pem.compare(at, begin.size(), begin) != 0) return pem;
+    const auto label_end = pem.find(dashes, at + begin.size());
+    if (label_end == std::string::npos) return pem;
+    const std::string label = pem.substr(at + begin.size(), label_end - at - begin.size());
+    if (label != "CERTIFICATE" && label != "X509 CERTIFICATE") return pem;
+    const std::string footer = std::string{end} + label + std::string{dashes};
+    const auto body_begin = label_end + dashes.size();
+    const auto footer_at = pem.find(footer, body_begin);
+    if (footer_at == std::string::npos) return pem;
+    std::string base64;
+    for (std::size_t i = body_begin; i < footer_at; ++i) {
+      const char c = pem[i];
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+      const bool valid = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                         (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+      if (!valid) return pem;  // headers or garbage: not ours to rewrite
+      base64 += c;
+    }
+    out += "-----BEGIN CERTIFICATE-----\n";
+    for (std::size_t i = 0; i < base64.size(); i += 64) out.append(base64, i, 64).append("\n");
+    out += "-----END CERTIFICATE-----\n";
+    at = footer_at + footer.size();
+  }
+  return out.empty() ? pem : out;
+}
+
 peer_certificate peer_of(::tls* ctx) {
   peer_certificate p;
   p.subject = optional_string(tls_peer_cert_subject(ctx)).value_or("");
@@ -54,6 +94,7 @@ peer_certificate peer_of(::tls* ctx) {
     p.chain_pem.assign(reinterpret_cast<const char*>(pem), len);
     // libtls counts the terminating NUL in some versions.
     while (!p.chain_pem.empty() && p.chain_pem.back() == '\0') p.chain_pem.pop_back();
+    p.chain_pem = standard_pem(p.chain_pem);
   }
   return p;
 }
@@ -66,9 +107,15 @@ std::optional<ocsp_response> ocsp_of([[maybe_unused]] ::tls* ctx) {
   r.response_status = response_status;
   r.result = optional_string(tls_peer_ocsp_result(ctx)).value_or("");
   switch (tls_peer_ocsp_cert_status(ctx)) {
-    case TLS_OCSP_CERT_GOOD: r.cert_status = ocsp_cert_status::good; break;
-    case TLS_OCSP_CERT_REVOKED: r.cert_status = ocsp_cert_status::revoked; break;
-    default: r.cert_status = ocsp_cert_status::unknown; break;
+    case TLS_OCSP_CERT_GOOD:
+      r.cert_status = ocsp_cert_status::good;
+      break;
+    case TLS_OCSP_CERT_REVOKED:
+      r.cert_status = ocsp_cert_status::revoked;
+      break;
+    default:
+      r.cert_status = ocsp_cert_status::unknown;
+      break;
   }
   r.crl_reason = tls_peer_ocsp_crl_reason(ctx);
   r.this_update = optional_time(tls_peer_ocsp_this_update(ctx));

@@ -36,7 +36,7 @@ class loaded_file {
       if (saved_errno != 0) {
         why.append(": ").append(std::strerror(saved_errno));
       } else if (password != nullptr) {
-        why.append(": wrong password, not a private key, or no key decryption in this backend");
+        why.append(": wrong password, or not a private key");
       }
       throw error{option, why};
     }

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/backend.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
 
@@ -147,7 +148,9 @@ TEST(ConfigDefaults, DefaultConfigVerifiesAgainstSystemCasAndRejectsTheTestPki) 
   try {
     const auto r = handshake(config{}, config{pki::server_options()});
     EXPECT_FALSE(r.ok) << r;
-    EXPECT_TRUE(mentions(r.client_error, "certificate verification failed")) << r;
+    EXPECT_TRUE(says_one_of(r.client_error, {"certificate verification failed",
+                                             "chain could not be linked to a trust anchor"}))
+        << r;
   } catch (const error& e) {
     // Without a system CA file libtls refuses to connect at all: still no trust.
     EXPECT_TRUE(mentions(e.message(), "CA")) << e.what();
@@ -164,7 +167,9 @@ TEST(ConfigDefaults, TestPkiClientAndServerHandshake) {
 TEST(ConfigErrors, WhereNamesTheOptionAndMessageCarriesLibtlsText) {
   const error e = config_error(client_with([](auto& o) { o.ciphers = "nonsense"; }));
   EXPECT_EQ(e.where(), "config option ciphers");
-  EXPECT_EQ(e.message(), "no ciphers for 'nonsense'");
+  // libtls's own words, which differ between backends.
+  EXPECT_TRUE(
+      says_one_of(e.message(), {"no ciphers for 'nonsense'", "failed to parse cipher list"}));
   EXPECT_EQ(std::string{e.what()}, e.where() + ": " + e.message());
 }
 
@@ -261,12 +266,17 @@ TEST(ConfigAlpn, ServerSelectsAProtocolBothOffer) {
   EXPECT_EQ(r.server_info->alpn, "http/1.1");
 }
 
-TEST(ConfigAlpn, NoCommonProtocolLeavesNoneSelected) {
+TEST(ConfigAlpn, NoCommonProtocolSelectsNoneOrFailsSayingSo) {
+  // RFC 7301 lets the server either continue without ALPN (libretls,
+  // libtls-bearssl) or refuse with a no_application_protocol alert (LibreSSL).
   const auto r = handshake(client_with([](auto& o) { o.alpn = {"h2"}; }),
                            server_with([](auto& o) { o.alpn = {"http/1.1"}; }));
-  ASSERT_TRUE(r.ok) << r;
-  EXPECT_EQ(r.client_info->alpn, std::nullopt);
-  EXPECT_EQ(r.server_info->alpn, std::nullopt);
+  if (r.ok) {
+    EXPECT_EQ(r.client_info->alpn, std::nullopt);
+    EXPECT_EQ(r.server_info->alpn, std::nullopt);
+  } else {
+    EXPECT_TRUE(mentions(r.server_error, "no application protocol")) << r;
+  }
 }
 
 TEST(ConfigAlpn, EmptyNameOrNameWithCommaIsRejected) {
@@ -303,16 +313,27 @@ TEST(ConfigCa, CaFromMemoryThatDidNotIssueTheServerFailsVerification) {
                            }),
                            pki::server_options());
   EXPECT_FALSE(r.ok) << r;
-  EXPECT_TRUE(mentions(r.client_error, "unable to get local issuer certificate")) << r;
+  EXPECT_TRUE(says_one_of(r.client_error, why::untrusted)) << r;
 }
 
-TEST(ConfigCa, MalformedCaFailsWhenTheClientConnects) {
+TEST(ConfigCa, MalformedOrEmptyCaTrustsNothingAndSaysSo) {
+  // Backends reject a bad CA file at different steps: when the config is
+  // built, when the client connects, or (an empty one) by trusting no root.
   for (const char* file : {"garbage.pem", "empty.pem"}) {
     SCOPED_TRACE(file);
-    const config conf{client_with([&](auto& o) { o.ca_file = pki::path(file); })};
-    const error e = error_from([&] { memory_link link{conf, config{pki::server_options()}}; });
-    EXPECT_EQ(e.where(), "client::connect");
-    EXPECT_TRUE(mentions(e.message(), "ssl verify memory setup failure"));
+    try {
+      const config conf{client_with([&](auto& o) { o.ca_file = pki::path(file); })};
+      memory_link link{conf, config{pki::server_options()}};
+      EXPECT_FALSE(link.handshake()) << link.describe();
+      EXPECT_TRUE(says_one_of(link.client_result.error, why::untrusted)) << link.describe();
+    } catch (const error& e) {
+      if (e.where() == "client::connect") {
+        EXPECT_TRUE(mentions(e.message(), "ssl verify memory setup failure"));
+      } else {
+        EXPECT_EQ(e.where(), "config option ca_file");
+        EXPECT_FALSE(e.message().empty());
+      }
+    }
   }
 }
 
@@ -330,8 +351,14 @@ TEST(ConfigCaFile, DirectoryIsRejectedNamingCaFile) {
 }
 
 TEST(ConfigCaPath, HashedDirectoryWithTheRootVerifiesAndEmptyDirectoryDoesNot) {
-  if (!get_backend_features().ca_path) GTEST_SKIP() << "the libtls backend has no ca_path";
   const temp_dir hashed;
+  if (auto skip = unsupported(get_backend_features().ca_path, client_with([&](auto& o) {
+                                o.ca_file.reset();
+                                o.ca_path = hashed.path();
+                              }),
+                              "ca_path", "CA directories")) {
+    GTEST_SKIP() << *skip;
+  }
   fs::copy_file(pki::path("root-ca.crt"), hashed / "root-ca.crt");
   const std::string rehash = "openssl rehash '" + hashed.path().string() + "' >/dev/null 2>&1";
   if (std::system(rehash.c_str()) != 0) GTEST_SKIP() << "no `openssl rehash` to hash the CA dir";
@@ -355,8 +382,7 @@ TEST(ConfigCaPath, HashedDirectoryWithTheRootVerifiesAndEmptyDirectoryDoesNot) {
                                    }),
                                    pki::server_options());
   EXPECT_FALSE(untrusted.ok) << untrusted;
-  EXPECT_TRUE(mentions(untrusted.client_error, "unable to get local issuer certificate"))
-      << untrusted;
+  EXPECT_TRUE(says_one_of(untrusted.client_error, why::untrusted)) << untrusted;
 }
 
 // ---------------------------------------------------------------------------
@@ -384,7 +410,7 @@ TEST(ConfigCert, MalformedOrEmptyCertFileIsRejectedNamingCertFile) {
     SCOPED_TRACE(file);
     const error e = config_error(server_with([&](auto& o) { o.cert_file = pki::path(file); }));
     EXPECT_EQ(e.where(), "config option cert_file");
-    EXPECT_TRUE(mentions(e.message(), "failed to load certificate"));
+    EXPECT_TRUE(says_one_of(e.message(), why::bad_certificate));
   }
 }
 
@@ -394,7 +420,7 @@ TEST(ConfigCert, MalformedCertFromMemoryIsRejectedNamingCert) {
     o.cert = pki::read("garbage.pem");
   }));
   EXPECT_EQ(e.where(), "config option cert");
-  EXPECT_TRUE(mentions(e.message(), "failed to load certificate"));
+  EXPECT_TRUE(says_one_of(e.message(), why::bad_certificate));
 }
 
 TEST(ConfigCert, DirectoryWhereCertFileBelongsIsRejected) {
@@ -419,59 +445,82 @@ TEST(ConfigKey, KeyNotMatchingTheCertMakesTheServerConstructorThrow) {
   const config conf{server_with([](auto& o) { o.key_file = pki::path("key-mismatch.key"); })};
   const error e = error_from([&] { server s{conf}; });
   EXPECT_EQ(e.where(), "server: configure");
-  EXPECT_TRUE(mentions(e.message(), "private key"));
+  EXPECT_TRUE(says_one_of(e.message(), {"private key", "key mismatch"}));
 }
 
 TEST(ConfigKey, ServerWithCertButNoKeyIsRejectedByTheServerConstructor) {
   const config conf{server_with([](auto& o) { o.key_file.reset(); })};
   const error e = error_from([&] { server s{conf}; });
   EXPECT_EQ(e.where(), "server: configure");
-  EXPECT_TRUE(mentions(e.message(), "key mismatch"));
+  EXPECT_TRUE(says_one_of(e.message(), why::key_mismatch));
+}
+
+/// Why to skip (after asserting the "not supported" error) on a backend that
+/// cannot decrypt keys.
+std::optional<std::string> without_key_decryption(const config_options& o,
+                                                  const std::string& option) {
+  return unsupported(get_backend_features().encrypted_keys, o, option, "private key decryption");
 }
 
 TEST(ConfigKeyPassword, EncryptedKeyWithItsPasswordServesAHandshake) {
-  if (!get_backend_features().encrypted_keys) GTEST_SKIP() << "backend cannot decrypt keys";
-  const auto r = handshake(pki::client_options(), server_with([](auto& o) {
-                             o.key_file = pki::path("encrypted.key");
-                             o.key_password = pki::read("encrypted-password.txt");
-                           }));
+  const config_options server = server_with([](auto& o) {
+    o.key_file = pki::path("encrypted.key");
+    o.key_password = pki::read("encrypted-password.txt");
+  });
+  if (auto skip = without_key_decryption(server, "key_password")) GTEST_SKIP() << *skip;
+  const auto r = handshake(pki::client_options(), server);
   EXPECT_TRUE(r.ok) << r;
 }
 
 TEST(ConfigKeyPassword, WrongPasswordIsRejectedNamingKeyFile) {
-  if (!get_backend_features().encrypted_keys) GTEST_SKIP() << "backend cannot decrypt keys";
-  const error e = config_error(server_with([](auto& o) {
+  const config_options server = server_with([](auto& o) {
     o.key_file = pki::path("encrypted.key");
     o.key_password = "not-the-password";
-  }));
+  });
+  if (auto skip = without_key_decryption(server, "key_password")) GTEST_SKIP() << *skip;
+  const error e = config_error(server);
   EXPECT_EQ(e.where(), "config option key_file");
   EXPECT_TRUE(mentions(e.message(), "encrypted.key"));
   EXPECT_TRUE(mentions(e.message(), "wrong password"));
 }
 
-TEST(ConfigKeyPassword, EncryptedKeyWithoutPasswordFailsInTheServerConstructor) {
-  const config conf{server_with([](auto& o) { o.key_file = pki::path("encrypted.key"); })};
-  const error e = error_from([&] { server s{conf}; });
-  EXPECT_EQ(e.where(), "server: configure");
-  EXPECT_TRUE(mentions(e.message(), "private key"));
+TEST(ConfigKeyPassword, EncryptedKeyWithoutPasswordIsRejectedByConfigOrServer) {
+  // Backends read the key when the config is built or when a server uses it.
+  const error e = error_from([&] {
+    const config conf{server_with([](auto& o) { o.key_file = pki::path("encrypted.key"); })};
+    server s{conf};
+  });
+  EXPECT_TRUE(e.where() == "server: configure" || e.where() == "config option key_file")
+      << e.what();
+  EXPECT_TRUE(says_one_of(e.message(), why::unreadable_key));
 }
 
 // ---------------------------------------------------------------------------
 // ocsp_staple, ocsp_staple_file, ocsp_require_stapling
 
+/// Why to skip (after asserting the "not supported" error) on a backend
+/// without OCSP stapling.
+std::optional<std::string> without_ocsp(const config_options& o, const std::string& option) {
+  return unsupported(get_backend_features().ocsp_stapling, o, option, "OCSP stapling");
+}
+
+config_options client_requiring_staples() {
+  return client_with([](auto& o) { o.ocsp_require_stapling = true; });
+}
+
 TEST(ConfigOcsp, RequiredStaplingFailsWhenTheServerStaplesNothing) {
-  if (!get_backend_features().ocsp_stapling) GTEST_SKIP() << "backend has no OCSP stapling";
-  const auto r = handshake(client_with([](auto& o) { o.ocsp_require_stapling = true; }),
-                           pki::server_options());
+  if (auto skip = without_ocsp(client_requiring_staples(), "ocsp_require_stapling"))
+    GTEST_SKIP() << *skip;
+  const auto r = handshake(client_requiring_staples(), pki::server_options());
   EXPECT_FALSE(r.ok) << r;
   EXPECT_TRUE(mentions(r.client_error, "no stapled OCSP response")) << r;
 }
 
 TEST(ConfigOcsp, RequiredStaplingSucceedsWithAGoodStapleFromFile) {
-  if (!get_backend_features().ocsp_stapling) GTEST_SKIP() << "backend has no OCSP stapling";
-  const auto r =
-      handshake(client_with([](auto& o) { o.ocsp_require_stapling = true; }),
-                server_with([](auto& o) { o.ocsp_staple_file = pki::path("ocsp-good.der"); }));
+  const config_options server =
+      server_with([](auto& o) { o.ocsp_staple_file = pki::path("ocsp-good.der"); });
+  if (auto skip = without_ocsp(server, "ocsp_staple_file")) GTEST_SKIP() << *skip;
+  const auto r = handshake(client_requiring_staples(), server);
   assert_pki_names_ocsp_responder(r);
   ASSERT_TRUE(r.ok) << r;
   ASSERT_TRUE(r.client_info->ocsp);
@@ -479,10 +528,10 @@ TEST(ConfigOcsp, RequiredStaplingSucceedsWithAGoodStapleFromFile) {
 }
 
 TEST(ConfigOcsp, RequiredStaplingSucceedsWithAGoodStapleFromMemory) {
-  if (!get_backend_features().ocsp_stapling) GTEST_SKIP() << "backend has no OCSP stapling";
-  const auto r =
-      handshake(client_with([](auto& o) { o.ocsp_require_stapling = true; }),
-                server_with([](auto& o) { o.ocsp_staple = pki::read("ocsp-good.der"); }));
+  const config_options server =
+      server_with([](auto& o) { o.ocsp_staple = pki::read("ocsp-good.der"); });
+  if (auto skip = without_ocsp(server, "ocsp_staple")) GTEST_SKIP() << *skip;
+  const auto r = handshake(client_requiring_staples(), server);
   assert_pki_names_ocsp_responder(r);
   ASSERT_TRUE(r.ok) << r;
   ASSERT_TRUE(r.client_info->ocsp);
@@ -490,20 +539,21 @@ TEST(ConfigOcsp, RequiredStaplingSucceedsWithAGoodStapleFromMemory) {
 }
 
 TEST(ConfigOcsp, StapleForAnotherCertificateFailsTheHandshake) {
-  if (!get_backend_features().ocsp_stapling) GTEST_SKIP() << "backend has no OCSP stapling";
   // ocsp-good-rsa.der answers for server-rsa.crt, not for the ECDSA leaf.
-  const auto r =
-      handshake(pki::client_options(),
-                server_with([](auto& o) { o.ocsp_staple_file = pki::path("ocsp-good-rsa.der"); }));
+  const config_options server =
+      server_with([](auto& o) { o.ocsp_staple_file = pki::path("ocsp-good-rsa.der"); });
+  if (auto skip = without_ocsp(server, "ocsp_staple_file")) GTEST_SKIP() << *skip;
+  const auto r = handshake(pki::client_options(), server);
   assert_pki_names_ocsp_responder(r);
   EXPECT_FALSE(r.ok) << r;
   EXPECT_TRUE(mentions(r.client_error, "ocsp verify failed")) << r;
 }
 
 TEST(ConfigOcsp, MissingStapleFileIsRejectedNamingOcspStapleFile) {
-  if (!get_backend_features().ocsp_stapling) GTEST_SKIP() << "backend has no OCSP stapling";
-  const error e =
-      config_error(server_with([](auto& o) { o.ocsp_staple_file = pki::path("absent.der"); }));
+  const config_options server =
+      server_with([](auto& o) { o.ocsp_staple_file = pki::path("absent.der"); });
+  if (auto skip = without_ocsp(server, "ocsp_staple_file")) GTEST_SKIP() << *skip;
+  const error e = config_error(server);
   EXPECT_EQ(e.where(), "config option ocsp_staple_file");
   EXPECT_TRUE(mentions(e.message(), "No such file or directory"));
 }
@@ -511,9 +561,16 @@ TEST(ConfigOcsp, MissingStapleFileIsRejectedNamingOcspStapleFile) {
 // ---------------------------------------------------------------------------
 // crl, crl_file
 
+/// Why to skip (after asserting the "not supported" error) on a backend
+/// without CRLs.
+std::optional<std::string> without_crl(const config_options& o, const std::string& option) {
+  return unsupported(get_backend_features().crl, o, option, "CRL checking");
+}
+
 TEST(ConfigCrl, CrlFileLetsGoodCertificatesThroughAndRejectsTheRevokedOne) {
-  if (!get_backend_features().crl) GTEST_SKIP() << "backend has no CRL support";
-  const config client{client_with([](auto& o) { o.crl_file = pki::path("crl.pem"); })};
+  const config_options options = client_with([](auto& o) { o.crl_file = pki::path("crl.pem"); });
+  if (auto skip = without_crl(options, "crl_file")) GTEST_SKIP() << *skip;
+  const config client{options};
   const auto good = handshake(client, config{pki::server_options()});
   EXPECT_TRUE(good.ok) << good;
   const auto revoked = handshake(client, config{pki::server_options("revoked")});
@@ -522,8 +579,9 @@ TEST(ConfigCrl, CrlFileLetsGoodCertificatesThroughAndRejectsTheRevokedOne) {
 }
 
 TEST(ConfigCrl, CrlFromMemoryRejectsTheRevokedCertificate) {
-  if (!get_backend_features().crl) GTEST_SKIP() << "backend has no CRL support";
-  const config client{client_with([](auto& o) { o.crl = pki::read("crl.pem"); })};
+  const config_options options = client_with([](auto& o) { o.crl = pki::read("crl.pem"); });
+  if (auto skip = without_crl(options, "crl")) GTEST_SKIP() << *skip;
+  const config client{options};
   EXPECT_TRUE(handshake(client, config{pki::server_options()}).ok);
   const auto revoked = handshake(client, config{pki::server_options("revoked")});
   EXPECT_FALSE(revoked.ok) << revoked;
@@ -537,15 +595,18 @@ TEST(ConfigCrl, WithoutCrlTheRevokedCertificateIsAccepted) {
 }
 
 TEST(ConfigCrl, MissingCrlFileIsRejectedNamingCrlFile) {
-  if (!get_backend_features().crl) GTEST_SKIP() << "backend has no CRL support";
-  const error e = config_error(client_with([](auto& o) { o.crl_file = pki::path("absent.pem"); }));
+  const config_options options = client_with([](auto& o) { o.crl_file = pki::path("absent.pem"); });
+  if (auto skip = without_crl(options, "crl_file")) GTEST_SKIP() << *skip;
+  const error e = config_error(options);
   EXPECT_EQ(e.where(), "config option crl_file");
   EXPECT_TRUE(mentions(e.message(), "No such file or directory"));
 }
 
 TEST(ConfigCrl, MalformedCrlFailsWhenTheClientConnects) {
-  if (!get_backend_features().crl) GTEST_SKIP() << "backend has no CRL support";
-  const config conf{client_with([](auto& o) { o.crl_file = pki::path("garbage.pem"); })};
+  const config_options options =
+      client_with([](auto& o) { o.crl_file = pki::path("garbage.pem"); });
+  if (auto skip = without_crl(options, "crl_file")) GTEST_SKIP() << *skip;
+  const config conf{options};
   const error e = error_from([&] { memory_link link{conf, config{pki::server_options()}}; });
   EXPECT_EQ(e.where(), "client::connect");
   EXPECT_TRUE(mentions(e.message(), "crl"));
@@ -594,12 +655,13 @@ TEST(ConfigKeypairs, WithoutCertOrKeyTheFirstKeypairIsTheDefault) {
 }
 
 TEST(ConfigKeypairs, EncryptedKeypairKeyWithPasswordIsServed) {
-  if (!get_backend_features().encrypted_keys) GTEST_SKIP() << "backend cannot decrypt keys";
-  const config server{
-      config_options{.keypairs = {keypair{.cert_file = pki::path("server-ecdsa-chain.pem"),
-                                          .key_file = pki::path("encrypted.key"),
-                                          .key_password = pki::read("encrypted-password.txt")}}}};
-  EXPECT_EQ(served_common_name(server, "localhost"), "localhost");
+  const config_options options{
+      .keypairs = {keypair{.cert_file = pki::path("server-ecdsa-chain.pem"),
+                           .key_file = pki::path("encrypted.key"),
+                           .key_password = pki::read("encrypted-password.txt")}}};
+  if (auto skip = without_key_decryption(options, "keypairs[0].key_password"))
+    GTEST_SKIP() << *skip;
+  EXPECT_EQ(served_common_name(config{options}, "localhost"), "localhost");
 }
 
 TEST(ConfigKeypairs, KeypairWithoutKeyIsRejected) {
@@ -654,46 +716,59 @@ TEST(ConfigKeypairs, KeypairFileThatIsMissingIsRejectedNamingIt) {
 }
 
 TEST(ConfigKeypairs, KeypairWithWrongPasswordIsRejectedNamingItsKeyFile) {
-  if (!get_backend_features().encrypted_keys) GTEST_SKIP() << "backend cannot decrypt keys";
-  const error e = config_error(server_with([](auto& o) {
+  const config_options options = server_with([](auto& o) {
     o.keypairs = {keypair{.cert_file = pki::path("server-ecdsa-chain.pem"),
                           .key_file = pki::path("encrypted.key"),
                           .key_password = "wrong"}};
-  }));
+  });
+  if (auto skip = without_key_decryption(options, "keypairs[0].key_password"))
+    GTEST_SKIP() << *skip;
+  const error e = config_error(options);
   EXPECT_EQ(e.where(), "config option keypairs[0].key_file");
 }
 
-TEST(ConfigKeypairs, KeypairKeyNotMatchingItsCertMakesTheServerConstructorThrow) {
-  const config conf{server_with([](auto& o) {
-    o.keypairs = {keypair{.cert_file = pki::path("sni-other-chain.pem"),
-                          .key_file = pki::path("key-mismatch.key")}};
-  })};
-  const error e = error_from([&] { server s{conf}; });
-  EXPECT_EQ(e.where(), "server: configure");
-  EXPECT_TRUE(mentions(e.message(), "private key"));
+TEST(ConfigKeypairs, KeypairKeyNotMatchingItsCertIsRejectedByConfigOrServer) {
+  // Backends match the key to its certificate when the config is built or
+  // when a server is configured with it.
+  const error e = error_from([&] {
+    const config conf{server_with([](auto& o) {
+      o.keypairs = {keypair{.cert_file = pki::path("sni-other-chain.pem"),
+                            .key_file = pki::path("key-mismatch.key")}};
+    })};
+    server s{conf};
+  });
+  EXPECT_TRUE(e.where() == "server: configure" || e.where() == "config option keypairs[0].cert")
+      << e.what();
+  EXPECT_TRUE(says_one_of(e.message(), {"private key", "key mismatch"}));
 }
 
 // ---------------------------------------------------------------------------
 // ticket_keys
 
+/// Why to skip (after asserting the "not supported" error) on a backend
+/// without session tickets.
+std::optional<std::string> without_tickets(const config_options& o) {
+  return unsupported(get_backend_features().session_tickets, o, "ticket_keys", "session tickets");
+}
+
 TEST(ConfigTicketKeys, ServerWithTicketKeysHandshakes) {
-  if (!get_backend_features().session_tickets) GTEST_SKIP() << "backend has no ticket keys";
   ticket_key older{.keyrev = 1};
   ticket_key newer{.keyrev = 2};
   older.key.fill(std::byte{0x11});
   newer.key.fill(std::byte{0x22});
-  const auto r = handshake(pki::client_options(), server_with([&](auto& o) {
-                             o.ticket_keys = {older, newer};
-                           }));
+  const config_options server = server_with([&](auto& o) { o.ticket_keys = {older, newer}; });
+  if (auto skip = without_tickets(server)) GTEST_SKIP() << *skip;
+  const auto r = handshake(pki::client_options(), server);
   EXPECT_TRUE(r.ok) << r;
 }
 
 TEST(ConfigTicketKeys, TwoDifferentKeysWithOneRevisionAreRejected) {
-  if (!get_backend_features().session_tickets) GTEST_SKIP() << "backend has no ticket keys";
   ticket_key first{.keyrev = 7};
   ticket_key second{.keyrev = 7};
   second.key.fill(std::byte{0x5a});
-  const error e = config_error(server_with([&](auto& o) { o.ticket_keys = {first, second}; }));
+  const config_options server = server_with([&](auto& o) { o.ticket_keys = {first, second}; });
+  if (auto skip = without_tickets(server)) GTEST_SKIP() << *skip;
+  const error e = config_error(server);
   EXPECT_EQ(e.where(), "config option ticket_keys[1]");
   EXPECT_TRUE(mentions(e.message(), "already present"));
 }
@@ -722,14 +797,15 @@ TEST(ConfigCiphers, NoCipherInCommonFailsTheHandshake) {
                              o.ciphers = "ECDHE-RSA-AES128-GCM-SHA256";
                            }),
                            pki::server_options());  // an ECDSA certificate
-  EXPECT_FALSE(r.ok) << r;
-  EXPECT_TRUE(mentions(r.server_error, "no shared cipher")) << r;
+  ASSERT_FALSE(r.ok) << r;
+  if (auto skip = only_error_numbers(r.client_error, r.server_error)) GTEST_SKIP() << *skip;
+  EXPECT_TRUE(says_one_of(r.server_error + " / " + r.client_error, why::no_shared_cipher)) << r;
 }
 
 TEST(ConfigCiphers, NonsenseCipherStringIsRejectedNamingCiphers) {
   const error e = config_error(client_with([](auto& o) { o.ciphers = "not-a-cipher-at-all"; }));
   EXPECT_EQ(e.where(), "config option ciphers");
-  EXPECT_TRUE(mentions(e.message(), "no ciphers for 'not-a-cipher-at-all'"));
+  EXPECT_TRUE(says_one_of(e.message(), why::unknown_ciphers));
 }
 
 TEST(ConfigCiphers, NamedCipherSetsAreAccepted) {
@@ -777,21 +853,39 @@ config_options dhe_only_client() {
   });
 }
 
+/// Why to skip when the backend knows no DHE cipher suite: it rejects the
+/// DHE-only cipher string (asserted to name ciphers).
+std::optional<std::string> without_dhe_suites() {
+  try {
+    const config built{dhe_only_client()};
+    return std::nullopt;
+  } catch (const error& e) {
+    EXPECT_EQ(e.where(), "config option ciphers");
+    return std::string{"the libtls backend knows no DHE cipher suite ("} + e.what() + ")";
+  }
+}
+
 TEST(ConfigDheparams, AutoEnablesDheCipherSuites) {
-  if (!get_backend_features().dheparams) GTEST_SKIP() << "backend has no dheparams";
   config_options server = pki::server_options("server-rsa");
   server.dheparams = "auto";
+  if (auto skip =
+          unsupported(get_backend_features().dheparams, server, "dheparams", "DHE parameters")) {
+    GTEST_SKIP() << *skip;
+  }
+  if (auto skip = without_dhe_suites()) GTEST_SKIP() << *skip;
   const auto r = handshake(dhe_only_client(), server);
   ASSERT_TRUE(r.ok) << r;
   EXPECT_EQ(r.client_info->cipher, "DHE-RSA-AES128-GCM-SHA256");
 }
 
 TEST(ConfigDheparams, WithoutDheparamsADheOnlyClientFindsNoCipher) {
+  if (auto skip = without_dhe_suites()) GTEST_SKIP() << *skip;
   config_options server = pki::server_options("server-rsa");
   server.dheparams = "none";
   const auto r = handshake(dhe_only_client(), server);
-  EXPECT_FALSE(r.ok) << r;
-  EXPECT_TRUE(mentions(r.server_error, "no shared cipher")) << r;
+  ASSERT_FALSE(r.ok) << r;
+  if (auto skip = only_error_numbers(r.client_error, r.server_error)) GTEST_SKIP() << *skip;
+  EXPECT_TRUE(says_one_of(r.server_error, why::no_shared_cipher)) << r;
 }
 
 TEST(ConfigDheparams, BogusValueIsRejectedNamingDheparams) {
@@ -800,9 +894,13 @@ TEST(ConfigDheparams, BogusValueIsRejectedNamingDheparams) {
   EXPECT_TRUE(mentions(e.message(), "bogus"));
 }
 
+// The test PKI signs with P-256, and libtls-bearssl applies the curve list
+// to every EC operation, the certificates' signatures included: a client list
+// without P-256 could not verify the server there.
+
 TEST(ConfigEcdhe, SingleCurveOnBothSidesHandshakes) {
-  const auto r = handshake(client_with([](auto& o) { o.ecdhecurve = "P-384"; }),
-                           server_with([](auto& o) { o.ecdhecurve = "P-384"; }));
+  const auto r = handshake(client_with([](auto& o) { o.ecdhecurve = "P-256"; }),
+                           server_with([](auto& o) { o.ecdhecurve = "P-256"; }));
   EXPECT_TRUE(r.ok) << r;
 }
 
@@ -813,25 +911,31 @@ TEST(ConfigEcdhe, SingleCurveRejectsAList) {
 }
 
 TEST(ConfigEcdhe, CurvesListX25519Handshakes) {
-  if (!get_backend_features().ecdhecurves) GTEST_SKIP() << "backend has no ecdhecurves";
-  const auto r = handshake(client_with([](auto& o) { o.ecdhecurves = "X25519"; }),
-                           server_with([](auto& o) { o.ecdhecurves = "X25519,P-256"; }));
+  const config_options server = server_with([](auto& o) { o.ecdhecurves = "X25519"; });
+  if (auto skip = unsupported(get_backend_features().ecdhecurves, server, "ecdhecurves",
+                              "ECDHE curve lists")) {
+    GTEST_SKIP() << *skip;
+  }
+  const auto r = handshake(client_with([](auto& o) { o.ecdhecurves = "X25519,P-256"; }), server);
   EXPECT_TRUE(r.ok) << r;
 }
 
 TEST(ConfigEcdhe, NoCurveInCommonFailsTheHandshake) {
-  if (!get_backend_features().ecdhecurves) GTEST_SKIP() << "backend has no ecdhecurves";
-  const auto r = handshake(client_with([](auto& o) { o.ecdhecurves = "P-384"; }),
-                           server_with([](auto& o) { o.ecdhecurves = "X25519"; }));
+  const config_options server = server_with([](auto& o) { o.ecdhecurves = "X25519"; });
+  if (auto skip = unsupported(get_backend_features().ecdhecurves, server, "ecdhecurves",
+                              "ECDHE curve lists")) {
+    GTEST_SKIP() << *skip;
+  }
+  const auto r = handshake(client_with([](auto& o) { o.ecdhecurves = "P-384"; }), server);
   EXPECT_FALSE(r.ok) << r;
   EXPECT_FALSE(r.server_error.empty()) << r;
 }
 
 TEST(ConfigEcdhe, UnknownCurveIsRejectedNamingEcdhecurves) {
-  if (!get_backend_features().ecdhecurves) GTEST_SKIP() << "backend has no ecdhecurves";
+  // Without curve lists the option is refused before the name is looked at.
   const error e = config_error(client_with([](auto& o) { o.ecdhecurves = "nope"; }));
   EXPECT_EQ(e.where(), "config option ecdhecurves");
-  EXPECT_TRUE(mentions(e.message(), "nope"));
+  EXPECT_TRUE(says_one_of(e.message(), {"nope", "not supported"}));
 }
 
 // ---------------------------------------------------------------------------
@@ -852,8 +956,16 @@ TEST(ConfigProtocols, TypedTls12OnlyServerNegotiatesTls12) {
   EXPECT_EQ(r.client_info->version, "TLSv1.2");
 }
 
+/// Why to skip (after asserting the "not supported" error for a TLS 1.3-only
+/// set) on a backend without TLS 1.3.
+std::optional<std::string> without_tls13() {
+  return unsupported(get_backend_features().tls1_3,
+                     client_with([](auto& o) { o.protocols = protocol::tlsv1_3; }), "protocols",
+                     "TLS 1.3");
+}
+
 TEST(ConfigProtocols, TypedTls13OnlyNegotiatesTls13) {
-  if (!get_backend_features().tls1_3) GTEST_SKIP() << "backend has no TLS 1.3";
+  if (auto skip = without_tls13()) GTEST_SKIP() << *skip;
   const auto r = handshake(client_with([](auto& o) { o.protocols = protocol::tlsv1_3; }),
                            server_with([](auto& o) { o.protocols = "secure"; }));
   ASSERT_TRUE(r.ok) << r;
@@ -861,11 +973,11 @@ TEST(ConfigProtocols, TypedTls13OnlyNegotiatesTls13) {
 }
 
 TEST(ConfigProtocols, Tls13OnlyClientAgainstTls12OnlyServerFailsWithAMessage) {
-  if (!get_backend_features().tls1_3) GTEST_SKIP() << "backend has no TLS 1.3";
+  if (auto skip = without_tls13()) GTEST_SKIP() << *skip;
   const auto r = handshake(client_with([](auto& o) { o.protocols = protocol::tlsv1_3; }),
                            server_with([](auto& o) { o.protocols = protocol::tlsv1_2; }));
   EXPECT_FALSE(r.ok) << r;
-  EXPECT_TRUE(mentions(r.server_error, "unsupported protocol")) << r;
+  EXPECT_TRUE(says_one_of(r.server_error, why::version_mismatch)) << r;
 }
 
 TEST(ConfigProtocols, BogusStringThrowsWhenTheSetIsBuilt) {
@@ -883,78 +995,113 @@ TEST(ConfigProtocols, EmptySetIsRejected) {
 // ---------------------------------------------------------------------------
 // verify_depth
 
-TEST(ConfigVerifyDepth, DepthCoveringThreeIntermediatesVerifiesTheDeepChain) {
-  const auto r =
-      handshake(client_with([](auto& o) { o.verify_depth = 3; }), pki::server_options("deep-leaf"));
+// The deep chain has three intermediates. Backends count the depth
+// differently: libretls and libtls-bearssl pass it with verify_depth 3,
+// LibreSSL needs 4. A generous depth passes everywhere, depth 1 nowhere.
+
+TEST(ConfigVerifyDepth, GenerousDepthVerifiesTheDeepChain) {
+  const auto r = handshake(client_with([](auto& o) { o.verify_depth = 10; }),
+                           pki::server_options("deep-leaf"));
   EXPECT_TRUE(r.ok) << r;
 }
 
-TEST(ConfigVerifyDepth, DepthTwoRejectsTheDeepChain) {
+TEST(ConfigVerifyDepth, DepthOneRejectsTheDeepChain) {
   const auto r =
-      handshake(client_with([](auto& o) { o.verify_depth = 2; }), pki::server_options("deep-leaf"));
+      handshake(client_with([](auto& o) { o.verify_depth = 1; }), pki::server_options("deep-leaf"));
   EXPECT_FALSE(r.ok) << r;
-  EXPECT_TRUE(mentions(r.client_error, "chain too long")) << r;
+  EXPECT_TRUE(says_one_of(r.client_error, why::chain_too_long)) << r;
 }
 
 // ---------------------------------------------------------------------------
 // insecure_noverifycert, insecure_noverifyname, insecure_noverifytime
 
-TEST(ConfigInsecure, DefaultVerificationRejectsEveryBadCertificate) {
+TEST(ConfigInsecure, DefaultVerificationRejectsUntrustedAndWrongNameCertificates) {
   const struct {
     const char* server;
-    const char* reason;
+    const reasons& why;
   } cases[] = {
-      {"selfsigned", "self-signed certificate"},
-      {"untrusted", "unable to get local issuer certificate"},
-      {"wrongname", "name `localhost' not present in server certificate"},
-      {"expired", "certificate has expired"},
-      {"notyetvalid", "certificate is not yet valid"},
+      {"selfsigned", why::self_signed},
+      {"untrusted", why::untrusted},
+      {"wrongname", why::wrong_name},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.server);
     const auto r = handshake(pki::client_options(), server_presenting(c.server));
     EXPECT_FALSE(r.ok) << r;
-    EXPECT_TRUE(mentions(r.client_error, c.reason)) << r;
+    EXPECT_TRUE(says_one_of(r.client_error, c.why)) << r;
+  }
+}
+
+TEST(ConfigInsecure, DefaultVerificationRejectsExpiredAndNotYetValidCertificates) {
+  const struct {
+    const char* server;
+    const reasons& why;
+  } cases[] = {{"expired", why::expired}, {"notyetvalid", why::not_yet_valid}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.server);
+    if (auto skip = server_refuses_to_present(c.server)) GTEST_SKIP() << *skip;
+    const auto r = handshake(pki::client_options(), server_presenting(c.server));
+    EXPECT_FALSE(r.ok) << r;
+    EXPECT_TRUE(says_one_of(r.client_error, c.why)) << r;
   }
 }
 
 TEST(ConfigInsecure, NoVerifyCertAcceptsSelfSignedAndUntrustedButStillChecksTheName) {
   const config client{client_with([](auto& o) { o.insecure_noverifycert = true; })};
-  for (const char* server : {"selfsigned", "untrusted", "expired"}) {
+  for (const char* server : {"selfsigned", "untrusted"}) {
     SCOPED_TRACE(server);
     const auto r = handshake(client, config{server_presenting(server)});
     EXPECT_TRUE(r.ok) << r;
   }
   const auto wrongname = handshake(client, config{server_presenting("wrongname")});
   EXPECT_FALSE(wrongname.ok) << wrongname;
-  EXPECT_TRUE(mentions(wrongname.client_error, "name `localhost' not present")) << wrongname;
+  EXPECT_TRUE(says_one_of(wrongname.client_error, why::wrong_name)) << wrongname;
 }
 
-TEST(ConfigInsecure, NoVerifyNameAcceptsAWrongNameButStillRejectsUntrustedAndExpired) {
+TEST(ConfigInsecure, NoVerifyCertAlsoSkipsTheValidityTimeCheck) {
+  // libtls checks times as part of the chain: without chain checks, none.
+  if (auto skip = server_refuses_to_present("expired")) GTEST_SKIP() << *skip;
+  const auto r = handshake(client_with([](auto& o) { o.insecure_noverifycert = true; }),
+                           server_presenting("expired"));
+  EXPECT_TRUE(r.ok) << r;
+}
+
+TEST(ConfigInsecure, NoVerifyNameAcceptsAWrongNameButStillRejectsAnUntrustedChain) {
   const config client{client_with([](auto& o) { o.insecure_noverifyname = true; })};
   const auto wrongname = handshake(client, config{server_presenting("wrongname")});
   EXPECT_TRUE(wrongname.ok) << wrongname;
   const auto untrusted = handshake(client, config{server_presenting("untrusted")});
   EXPECT_FALSE(untrusted.ok) << untrusted;
-  EXPECT_TRUE(mentions(untrusted.client_error, "unable to get local issuer")) << untrusted;
-  const auto expired = handshake(client, config{server_presenting("expired")});
+  EXPECT_TRUE(says_one_of(untrusted.client_error, why::untrusted)) << untrusted;
+}
+
+TEST(ConfigInsecure, NoVerifyNameStillRejectsAnExpiredCertificate) {
+  if (auto skip = server_refuses_to_present("expired")) GTEST_SKIP() << *skip;
+  const auto expired = handshake(client_with([](auto& o) { o.insecure_noverifyname = true; }),
+                                 server_presenting("expired"));
   EXPECT_FALSE(expired.ok) << expired;
-  EXPECT_TRUE(mentions(expired.client_error, "certificate has expired")) << expired;
+  EXPECT_TRUE(says_one_of(expired.client_error, why::expired)) << expired;
 }
 
 TEST(ConfigInsecure, NoVerifyTimeAcceptsExpiredAndNotYetValidButStillChecksNameAndTrust) {
-  const config client{client_with([](auto& o) { o.insecure_noverifytime = true; })};
+  const config_options options = client_with([](auto& o) { o.insecure_noverifytime = true; });
+  if (auto skip = unsupported(get_backend_features().insecure_noverifytime, options,
+                              "insecure_noverifytime", "way to skip validity-time checks")) {
+    GTEST_SKIP() << *skip;
+  }
+  const config client{options};
+  const auto wrongname = handshake(client, config{server_presenting("wrongname")});
+  EXPECT_FALSE(wrongname.ok) << wrongname;
+  EXPECT_TRUE(says_one_of(wrongname.client_error, why::wrong_name)) << wrongname;
+  const auto untrusted = handshake(client, config{server_presenting("untrusted")});
+  EXPECT_FALSE(untrusted.ok) << untrusted;
+  EXPECT_TRUE(says_one_of(untrusted.client_error, why::untrusted)) << untrusted;
   for (const char* server : {"expired", "notyetvalid"}) {
     SCOPED_TRACE(server);
+    if (auto skip = server_refuses_to_present(server)) GTEST_SKIP() << *skip;
     const auto r = handshake(client, config{server_presenting(server)});
     EXPECT_TRUE(r.ok) << r;
   }
-  const auto wrongname = handshake(client, config{server_presenting("wrongname")});
-  EXPECT_FALSE(wrongname.ok) << wrongname;
-  EXPECT_TRUE(mentions(wrongname.client_error, "name `localhost' not present")) << wrongname;
-  const auto untrusted = handshake(client, config{server_presenting("untrusted")});
-  EXPECT_FALSE(untrusted.ok) << untrusted;
-  EXPECT_TRUE(mentions(untrusted.client_error, "unable to get local issuer")) << untrusted;
 }
 
 // ---------------------------------------------------------------------------
@@ -985,18 +1132,25 @@ TEST(ConfigVerifyClient, RequiredClientCertificateIsVerifiedAndShownToTheServer)
 TEST(ConfigVerifyClient, RequiredClientCertificateMissingFailsTheHandshake) {
   const auto r = handshake(pki::client_options(), server_verifying_clients(true));
   EXPECT_FALSE(r.ok) << r;
-  EXPECT_TRUE(mentions(r.server_error, "did not return a certificate")) << r;
+  EXPECT_TRUE(says_one_of(r.server_error, why::no_client_certificate)) << r;
+}
+
+/// Why to skip (after asserting the "not supported" error) on a backend
+/// where tlspp refuses verify_client_optional.
+std::optional<std::string> without_optional_client_verification() {
+  return unsupported(get_backend_features().verify_client_optional, server_verifying_clients(false),
+                     "verify_client_optional", "verification of optional client certificates");
 }
 
 TEST(ConfigVerifyClient, OptionalClientCertificateMayBeAbsent) {
-  if (!get_backend_features().verify_client_optional) GTEST_SKIP() << "not in this backend";
+  if (auto skip = without_optional_client_verification()) GTEST_SKIP() << *skip;
   const auto r = handshake(pki::client_options(), server_verifying_clients(false));
   ASSERT_TRUE(r.ok) << r;
   EXPECT_FALSE(r.server_info->peer);
 }
 
 TEST(ConfigVerifyClient, OptionalClientCertificateIsVerifiedWhenPresent) {
-  if (!get_backend_features().verify_client_optional) GTEST_SKIP() << "not in this backend";
+  if (auto skip = without_optional_client_verification()) GTEST_SKIP() << *skip;
   const auto good = handshake(client_presenting_cert("client"), server_verifying_clients(false));
   ASSERT_TRUE(good.ok) << good;
   ASSERT_TRUE(good.server_info->peer);
@@ -1005,7 +1159,7 @@ TEST(ConfigVerifyClient, OptionalClientCertificateIsVerifiedWhenPresent) {
   const auto untrusted =
       handshake(client_presenting_cert("selfsigned"), server_verifying_clients(false));
   EXPECT_FALSE(untrusted.ok) << untrusted;
-  EXPECT_TRUE(mentions(untrusted.server_error, "certificate verify failed")) << untrusted;
+  EXPECT_TRUE(says_one_of(untrusted.server_error, why::client_certificate_rejected)) << untrusted;
 }
 
 TEST(ConfigVerifyClient, WithoutVerifyClientTheServerAsksForNoCertificate) {
@@ -1017,22 +1171,38 @@ TEST(ConfigVerifyClient, WithoutVerifyClientTheServerAsksForNoCertificate) {
 // ---------------------------------------------------------------------------
 // session_id, session_lifetime, session_file
 
+std::optional<std::string> without_session_ids(const config_options& o) {
+  return unsupported(get_backend_features().session_id, o, "session_id", "session IDs");
+}
+
+std::optional<std::string> without_session_lifetime(const config_options& o) {
+  return unsupported(get_backend_features().session_lifetime, o, "session_lifetime",
+                     "session lifetime");
+}
+
+std::optional<std::string> without_session_file(const config_options& o) {
+  return unsupported(get_backend_features().session_file, o, "session_file", "session files");
+}
+
 TEST(ConfigSession, SessionIdOf32BytesIsAccepted) {
-  if (!get_backend_features().session_id) GTEST_SKIP() << "backend has no session IDs";
-  const auto r = handshake(pki::client_options(),
-                           server_with([](auto& o) { o.session_id = std::string(32, 'i'); }));
+  const config_options server = server_with([](auto& o) { o.session_id = std::string(32, 'i'); });
+  if (auto skip = without_session_ids(server)) GTEST_SKIP() << *skip;
+  const auto r = handshake(pki::client_options(), server);
   EXPECT_TRUE(r.ok) << r;
 }
 
 TEST(ConfigSession, SessionIdOf33BytesIsRejected) {
-  if (!get_backend_features().session_id) GTEST_SKIP() << "backend has no session IDs";
-  const error e = config_error(server_with([](auto& o) { o.session_id = std::string(33, 'i'); }));
+  const config_options server = server_with([](auto& o) { o.session_id = std::string(33, 'i'); });
+  if (auto skip = without_session_ids(server)) GTEST_SKIP() << *skip;
+  const error e = config_error(server);
   EXPECT_EQ(e.where(), "config option session_id");
   EXPECT_TRUE(mentions(e.message(), "too large"));
 }
 
 TEST(ConfigSession, SessionLifetimeInRangeOrZeroIsAccepted) {
-  if (!get_backend_features().session_lifetime) GTEST_SKIP() << "no session lifetime";
+  if (auto skip = without_session_lifetime(server_with([](auto& o) { o.session_lifetime = 0s; }))) {
+    GTEST_SKIP() << *skip;
+  }
   for (const auto lifetime : {0s, 300s}) {
     SCOPED_TRACE(lifetime.count());
     const auto r = handshake(pki::client_options(),
@@ -1042,13 +1212,19 @@ TEST(ConfigSession, SessionLifetimeInRangeOrZeroIsAccepted) {
 }
 
 TEST(ConfigSession, NegativeSessionLifetimeIsRejected) {
-  if (!get_backend_features().session_lifetime) GTEST_SKIP() << "no session lifetime";
+  if (auto skip =
+          without_session_lifetime(server_with([](auto& o) { o.session_lifetime = 60s; }))) {
+    GTEST_SKIP() << *skip;
+  }
   const error e = config_error(server_with([](auto& o) { o.session_lifetime = -1s; }));
   EXPECT_EQ(e.where(), "config option session_lifetime");
 }
 
 TEST(ConfigSession, SessionLifetimeOutsideLibtlsLimitsIsRejectedWithItsMessage) {
-  if (!get_backend_features().session_lifetime) GTEST_SKIP() << "no session lifetime";
+  if (auto skip =
+          without_session_lifetime(server_with([](auto& o) { o.session_lifetime = 60s; }))) {
+    GTEST_SKIP() << *skip;
+  }
   const error small = config_error(server_with([](auto& o) { o.session_lifetime = 1s; }));
   EXPECT_EQ(small.where(), "config option session_lifetime");
   EXPECT_TRUE(mentions(small.message(), "too small"));
@@ -1058,9 +1234,13 @@ TEST(ConfigSession, SessionLifetimeOutsideLibtlsLimitsIsRejectedWithItsMessage) 
 }
 
 TEST(ConfigSession, NewSessionFileIsCreatedOwnerOnlyAndTheClientHandshakes) {
-  if (!get_backend_features().session_file) GTEST_SKIP() << "backend has no session file";
   const temp_dir dir;
   const fs::path file = dir / "session";
+  if (auto skip = without_session_file(client_with([&](auto& o) { o.session_file = file; }))) {
+    // Refused before anything is created.
+    EXPECT_FALSE(fs::exists(file));
+    GTEST_SKIP() << *skip;
+  }
   const auto r =
       handshake(client_with([&](auto& o) { o.session_file = file; }), pki::server_options());
   EXPECT_TRUE(r.ok) << r;
@@ -1070,8 +1250,10 @@ TEST(ConfigSession, NewSessionFileIsCreatedOwnerOnlyAndTheClientHandshakes) {
 }
 
 TEST(ConfigSession, SessionFileThatCannotBeOpenedIsRejected) {
-  if (!get_backend_features().session_file) GTEST_SKIP() << "backend has no session file";
   const temp_dir dir;
+  if (auto skip = without_session_file(client_with([&](auto& o) { o.session_file = dir / "s"; }))) {
+    GTEST_SKIP() << *skip;
+  }
   const error e =
       config_error(client_with([&](auto& o) { o.session_file = dir / "no-such-dir" / "session"; }));
   EXPECT_EQ(e.where(), "config option session_file");
@@ -1083,9 +1265,11 @@ TEST(ConfigSession, SessionFileThatCannotBeOpenedIsRejected) {
 }
 
 TEST(ConfigSession, ExistingSessionFileReadableByOthersIsRejectedByLibtls) {
-  if (!get_backend_features().session_file) GTEST_SKIP() << "backend has no session file";
   const temp_dir dir;
   const fs::path file = dir / "session";
+  if (auto skip = without_session_file(client_with([&](auto& o) { o.session_file = file; }))) {
+    GTEST_SKIP() << *skip;
+  }
   std::ofstream{file}.close();
   fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                             fs::perms::others_read);
@@ -1097,7 +1281,23 @@ TEST(ConfigSession, ExistingSessionFileReadableByOthersIsRejectedByLibtls) {
 // ---------------------------------------------------------------------------
 // config::clear_keys, config::native_handle
 
+/// Why to skip on a backend whose servers need the keys in the config: there
+/// clear_keys() must refuse, saying so, and leave the keys in place (a server
+/// configured before still handshakes).
+std::optional<std::string> without_clear_keys() {
+  if (get_backend_features().clear_keys) return std::nullopt;
+  config server_conf{pki::server_options()};
+  memory_link configured_before{config{pki::client_options()}, server_conf};
+  const error e = error_from([&] { server_conf.clear_keys(); });
+  EXPECT_EQ(e.where(), "config::clear_keys");
+  EXPECT_TRUE(mentions(e.message(), "not supported"));
+  EXPECT_TRUE(configured_before.handshake()) << configured_before.describe();
+  return std::string{"the libtls backend's servers read the keys from the config ("} + e.what() +
+         ")";
+}
+
 TEST(ConfigClearKeys, ServerConfiguredBeforeKeepsHandshakingAndOneConfiguredAfterFails) {
+  if (auto skip = without_clear_keys()) GTEST_SKIP() << *skip;
   config server_conf{pki::server_options()};
   memory_link configured_before{config{pki::client_options()}, server_conf};
   server_conf.clear_keys();
@@ -1110,6 +1310,7 @@ TEST(ConfigClearKeys, ServerConfiguredBeforeKeepsHandshakingAndOneConfiguredAfte
 }
 
 TEST(ConfigClearKeys, CopiesShareTheClearedKeys) {
+  if (auto skip = without_clear_keys()) GTEST_SKIP() << *skip;
   config server_conf{pki::server_options()};
   const config copy = server_conf;
   server_conf.clear_keys();

@@ -83,12 +83,22 @@ TEST(BackendFeatures, DescribeFollowsEachFlag) {
   EXPECT_TRUE(contains(describe(none), "no CRL"));
   EXPECT_FALSE(contains(describe(crl_only), "no CRL"));
   EXPECT_TRUE(contains(describe(crl_only), ", CRL"));
+  backend_features noverifytime_only = none;
+  noverifytime_only.insecure_noverifytime = true;
+  EXPECT_TRUE(contains(describe(none), "no insecure_noverifytime"));
+  EXPECT_TRUE(contains(describe(noverifytime_only), ", insecure_noverifytime"));
 }
 
 TEST(BackendFeatures, Tls13FlagMatchesTheDefaultHandshake) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
   ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
   EXPECT_EQ(link.client.info().version, get_backend_features().tls1_3 ? "TLSv1.3" : "TLSv1.2");
+}
+
+TEST(BackendFeatures, Tls13FlagMatchesATls13OnlyConfig) {
+  config_options o = pki::client_options();
+  o.protocols = protocol::tlsv1_3;
+  expect_builds_iff(get_backend_features().tls1_3, o, "protocols");
 }
 
 TEST(BackendFeatures, CrlFlagMatchesRevocationChecking) {
@@ -167,10 +177,41 @@ TEST(BackendFeatures, EncryptedKeysFlagMatchesKeyPassword) {
   config_options server = pki::server_options();
   server.key_file = pki::path("encrypted.key");
   server.key_password = pki::read("encrypted-password.txt");
-  expect_builds_iff(claimed, server, "key_file");
+  expect_builds_iff(claimed, server, "key_password");
   if (!claimed) return;
   memory_link link{config{pki::client_options()}, config{server}};
   EXPECT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+}
+
+TEST(BackendFeatures, InsecureNoverifytimeFlagMatchesTheOption) {
+  config_options o = pki::client_options();
+  o.insecure_noverifytime = true;
+  expect_builds_iff(get_backend_features().insecure_noverifytime, o, "insecure_noverifytime");
+}
+
+TEST(BackendFeatures, ClearKeysFlagMatchesConfigClearKeys) {
+  config server_conf{pki::server_options()};
+  memory_link configured_before{config{pki::client_options()}, server_conf};
+  if (get_backend_features().clear_keys) {
+    EXPECT_NO_THROW(server_conf.clear_keys());
+  } else {
+    EXPECT_THROW(server_conf.clear_keys(), error);
+  }
+  // Either way the server configured before still has its key.
+  EXPECT_TRUE(configured_before.handshake()) << configured_before.describe();
+}
+
+TEST(BackendFeatures, PeerCertificateFlagsMatchWhatInfoReports) {
+  memory_link link{config{pki::client_options()}, config{pki::server_options()}};
+  ASSERT_TRUE(link.handshake()) << link.describe();
+  const backend_features& f = get_backend_features();
+  const auto peer = link.client.info().peer;
+  ASSERT_TRUE(peer);
+  EXPECT_EQ(!peer->issuer.empty(), f.peer_cert_issuer) << peer->issuer;
+  EXPECT_EQ(peer->not_before.has_value(), f.peer_cert_times);
+  EXPECT_EQ(peer->not_after.has_value(), f.peer_cert_times);
+  // The test PKI's server certificate names 127.0.0.1.
+  EXPECT_EQ(link.client.peer_cert_contains_name("127.0.0.1"), f.ip_address_names);
 }
 
 TEST(BackendFeatures, CipherStrengthIsReportedWhenClaimed) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <system_error>
 
+#include "support/backend.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
 
@@ -98,30 +99,39 @@ class Resumption : public ::testing::TestWithParam<resumption_case> {};
 TEST_P(Resumption, SecondConnectionResumesTheSessionFromTheSessionFile) {
   const resumption_case& c = GetParam();
   const backend_features& features = get_backend_features();
-  if (!features.session_file || !features.session_lifetime ||
-      !(c.tickets ? features.session_tickets : features.session_id)) {
-    GTEST_SKIP() << "the libtls backend lacks session files, lifetimes or "
-                 << (c.tickets ? "ticket keys" : "session IDs");
+  const temp_dir dir;
+  config_options client_opts = pki::client_options();
+  client_opts.protocols = c.version;
+  if (c.version == protocol::tlsv1_3) {
+    if (auto skip = unsupported(features.tls1_3, client_opts, "protocols", "TLS 1.3")) {
+      GTEST_SKIP() << *skip;
+    }
   }
-  if (c.version == protocol::tlsv1_3 && !features.tls1_3) {
-    GTEST_SKIP() << "the libtls backend cannot negotiate TLS 1.3";
+  client_opts.session_file = dir.path() / "session.pem";
+  if (auto skip =
+          unsupported(features.session_file, client_opts, "session_file", "client session files")) {
+    GTEST_SKIP() << *skip;
   }
 
   config_options server_opts = pki::server_options();
   server_opts.protocols = c.version;
   server_opts.session_lifetime = std::chrono::minutes{5};
+  if (auto skip = unsupported(features.session_lifetime, server_opts, "session_lifetime",
+                              "session lifetime")) {
+    GTEST_SKIP() << *skip;
+  }
   if (c.tickets) {
     server_opts.ticket_keys = {test_ticket_key()};
   } else {
     server_opts.session_id = "tlspp resumption test";
   }
+  if (auto skip = unsupported(c.tickets ? features.session_tickets : features.session_id,
+                              server_opts, c.tickets ? "ticket_keys" : "session_id",
+                              c.tickets ? "session tickets" : "session IDs")) {
+    GTEST_SKIP() << *skip;
+  }
   const config server_conf{server_opts};
   tlspp::server server{server_conf};
-
-  const temp_dir dir;
-  config_options client_opts = pki::client_options();
-  client_opts.protocols = c.version;
-  client_opts.session_file = dir.path() / "session.pem";
 
   // Each connection opens the file afresh, as a new process would.
   const session_outcome first = connect_once(config{client_opts}, server_conf, server);

@@ -11,24 +11,18 @@
 #include <utility>
 #include <vector>
 
+#include "support/backend.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
 
 namespace tlspp::test {
 namespace {
 
-bool contains_any(const std::string& text, const std::vector<std::string_view>& needles) {
-  for (std::string_view n : needles) {
-    if (text.find(n) != std::string::npos) return true;
-  }
-  return false;
-}
-
 /// Asserts that the client refused the server, saying one of `why`.
-void expect_client_refuses(memory_link& link, const std::vector<std::string_view>& why) {
+void expect_client_refuses(memory_link& link, const reasons& why) {
   EXPECT_FALSE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client_result.status, io_status::failed) << link.describe();
-  EXPECT_TRUE(contains_any(link.client_result.error, why)) << link.client_result.error;
+  EXPECT_TRUE(says_one_of(link.client_result.error, why)) << link.describe();
   EXPECT_FALSE(link.client.handshake_done());
 }
 
@@ -44,9 +38,11 @@ struct bad_certificate {
   const char* name;
   config_options server;
   config_options client;
-  /// What libtls's message says (alternatives: spellings differ between
-  /// X.509 libraries, e.g. "self-signed" and "self signed").
-  std::vector<std::string_view> why;
+  /// What libtls's message says, in the words of each backend.
+  reasons why;
+  /// The PKI name of an out-of-validity certificate the server presents
+  /// (some backends' servers refuse to), or null.
+  const char* stale = nullptr;
 };
 
 config_options self_signed_server() {
@@ -63,8 +59,13 @@ class BadCertificate : public ::testing::TestWithParam<bad_certificate> {};
 
 TEST_P(BadCertificate, FailsTheClientHandshakeSayingWhy) {
   const bad_certificate& c = GetParam();
-  if (c.client.crl_file && !get_backend_features().crl) {
-    GTEST_SKIP() << "the libtls backend cannot check CRLs";
+  if (c.client.crl_file) {
+    if (auto skip = unsupported(get_backend_features().crl, c.client, "crl_file", "CRL checking")) {
+      GTEST_SKIP() << *skip;
+    }
+  }
+  if (c.stale != nullptr) {
+    if (auto skip = server_refuses_to_present(c.stale)) GTEST_SKIP() << *skip;
   }
   memory_link link{config{c.client}, config{c.server}};
   expect_client_refuses(link, c.why);
@@ -72,26 +73,18 @@ TEST_P(BadCertificate, FailsTheClientHandshakeSayingWhy) {
 
 INSTANTIATE_TEST_SUITE_P(
     Verification, BadCertificate,
-    ::testing::Values(bad_certificate{"Expired",
-                                      pki::server_options("expired"),
-                                      pki::client_options(),
-                                      {"certificate has expired"}},
-                      bad_certificate{"NotYetValid",
-                                      pki::server_options("notyetvalid"),
-                                      pki::client_options(),
-                                      {"certificate is not yet valid"}},
-                      bad_certificate{"WrongName",
-                                      pki::server_options("wrongname"),
-                                      pki::client_options(),
-                                      {"name `localhost' not present in server certificate"}},
-                      bad_certificate{"Untrusted",
-                                      pki::server_options("untrusted"),
-                                      pki::client_options(),
-                                      {"unable to get local issuer certificate"}},
-                      bad_certificate{"SelfSigned",
-                                      self_signed_server(),
-                                      pki::client_options(),
-                                      {"self-signed certificate", "self signed certificate"}},
+    ::testing::Values(bad_certificate{"Expired", pki::server_options("expired"),
+                                      pki::client_options(), why::expired, "expired"},
+                      bad_certificate{"NotYetValid", pki::server_options("notyetvalid"),
+                                      pki::client_options(), why::not_yet_valid, "notyetvalid"},
+                      bad_certificate{"WrongName", pki::server_options("wrongname"),
+                                      pki::client_options(), why::wrong_name},
+                      bad_certificate{"Untrusted", pki::server_options("untrusted"),
+                                      pki::client_options(), why::untrusted},
+                      // OpenSSL names a self-signed leaf; LibreSSL and BearSSL
+                      // only find no trusted issuer for it.
+                      bad_certificate{"SelfSigned", self_signed_server(), pki::client_options(),
+                                      why::self_signed},
                       bad_certificate{"RevokedByCrl",
                                       pki::server_options("revoked"),
                                       with_crl(pki::client_options()),
@@ -106,6 +99,11 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Verification, ExpiredCertificatePassesWithoutTimeChecks) {
   config_options client = pki::client_options();
   client.insecure_noverifytime = true;
+  if (auto skip = unsupported(get_backend_features().insecure_noverifytime, client,
+                              "insecure_noverifytime", "way to skip validity-time checks")) {
+    GTEST_SKIP() << *skip;
+  }
+  if (auto skip = server_refuses_to_present("expired")) GTEST_SKIP() << *skip;
   memory_link link{config{client}, config{pki::server_options("expired")}};
   ASSERT_TRUE(link.handshake()) << link.describe();
 }
@@ -141,7 +139,10 @@ TEST(Verification, WrongNameIsAcceptedUnderTheNameItCarries) {
 // CRLs.
 
 TEST(Verification, GoodCertificatesPassCrlChecking) {
-  if (!get_backend_features().crl) GTEST_SKIP() << "the libtls backend cannot check CRLs";
+  if (auto skip = unsupported(get_backend_features().crl, with_crl(pki::client_options()),
+                              "crl_file", "CRL checking")) {
+    GTEST_SKIP() << *skip;
+  }
   for (const char* server : {"server-ecdsa", "server-rsa", "deep-leaf"}) {
     memory_link link{config{with_crl(pki::client_options())}, config{pki::server_options(server)}};
     EXPECT_TRUE(link.handshake()) << server << ": " << link.describe();
@@ -150,7 +151,9 @@ TEST(Verification, GoodCertificatesPassCrlChecking) {
 
 // ---------------------------------------------------------------------------
 // Chain depth: root -> deep-ca-1 -> deep-ca-2 -> deep-ca-3 -> leaf, three
-// intermediates.
+// intermediates. Backends count verify_depth differently (libretls and
+// libtls-bearssl pass this chain at depth 3, LibreSSL only at 4), so the
+// tests stay clear of the boundary: generous depths pass, depth 1 fails.
 
 config_options client_with_depth(int depth) {
   config_options o = pki::client_options();
@@ -159,18 +162,15 @@ config_options client_with_depth(int depth) {
 }
 
 TEST(Verification, DeepChainPassesWithinTheVerifyDepth) {
-  for (int depth : {3, 5}) {
+  for (int depth : {5, 10}) {
     memory_link link{config{client_with_depth(depth)}, config{pki::server_options("deep-leaf")}};
     EXPECT_TRUE(link.handshake()) << "verify_depth " << depth << ": " << link.describe();
   }
 }
 
 TEST(Verification, DeepChainFailsBeyondTheVerifyDepth) {
-  for (int depth : {1, 2}) {
-    SCOPED_TRACE("verify_depth " + std::to_string(depth));
-    memory_link link{config{client_with_depth(depth)}, config{pki::server_options("deep-leaf")}};
-    expect_client_refuses(link, {"certificate chain too long"});
-  }
+  memory_link link{config{client_with_depth(1)}, config{pki::server_options("deep-leaf")}};
+  expect_client_refuses(link, why::chain_too_long);
 }
 
 // ---------------------------------------------------------------------------
@@ -180,8 +180,11 @@ TEST(Verification, DeepChainFailsBeyondTheVerifyDepth) {
 class VerificationOcsp : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!get_backend_features().ocsp_stapling) {
-      GTEST_SKIP() << "the libtls backend cannot staple or check OCSP responses";
+    config_options server = pki::server_options();
+    server.ocsp_staple_file = pki::path("ocsp-good.der");
+    if (auto skip = unsupported(get_backend_features().ocsp_stapling, server, "ocsp_staple_file",
+                                "OCSP stapling")) {
+      GTEST_SKIP() << *skip;
     }
   }
 };

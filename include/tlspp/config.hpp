@@ -114,13 +114,15 @@ struct config_options {
   /// Don't verify that the server's certificate matches its name. Insecure.
   bool insecure_noverifyname = false;
   /// Don't check certificate validity times. Insecure. libtls then skips
-  /// the stapled OCSP check entirely, revocation included.
+  /// the stapled OCSP check entirely, revocation included. Rejected on a
+  /// backend that would check the times anyway.
   bool insecure_noverifytime = false;
   /// Client: fail the handshake unless the server staples a valid OCSP response.
   bool ocsp_require_stapling = false;
   /// Server: require a client certificate signed by `ca`.
   bool verify_client = false;
-  /// Server: verify a client certificate if the client sends one.
+  /// Server: verify a client certificate if the client sends one. Rejected
+  /// on a backend that would let a certificate it cannot verify through.
   bool verify_client_optional = false;
 
   /// Server: session ID context (at most 32 bytes); enables session-ID resumption.
@@ -142,12 +144,16 @@ class config {
   /// The defaults of libtls: verify everything against the system's CAs.
   config();
   /// Applies every option; throws tlspp::error naming the first option
-  /// libtls (or tlspp's own consistency checks) rejected.
+  /// libtls (or tlspp's own consistency checks) rejected, or that the
+  /// backend cannot honour (see tlspp::backend_features): its message then
+  /// says "not supported by the libtls backend".
   explicit config(const config_options& options);
 
   /// Wipes private keys from the config. Contexts configured before keep
   /// working; a server context configured after this has no key. Call it
-  /// once every server context that needs the keys exists.
+  /// once every server context that needs the keys exists. Throws
+  /// tlspp::error, and wipes nothing, on a backend whose servers keep reading
+  /// the keys from the config (backend_features::clear_keys is false there).
   void clear_keys();
 
   /// The libtls object (`struct tls_config*`), for calls tlspp does not wrap.

@@ -9,15 +9,21 @@ namespace tlspp {
 
 /// The peer's certificate as libtls reports it.
 struct peer_certificate {
-  std::string subject;  ///< e.g. "/CN=localhost/O=tlspp"
-  std::string issuer;   ///< empty when the backend cannot read it
-  std::string hash;     ///< "SHA256:<hex>" of the DER certificate
+  /// As the backend writes it: "/O=tlspp/CN=localhost" (OpenSSL-based) or
+  /// "O=tlspp,CN=localhost" (libtls-bearssl).
+  std::string subject;
+  /// Written like the subject; empty when the backend cannot read it
+  /// (backend_features::peer_cert_issuer).
+  std::string issuer;
+  std::string hash;  ///< "SHA256:<hex>" of the DER certificate
   /// The subject's CN, when it has one.
   std::optional<std::string> common_name;
-  /// Validity period; none when the backend cannot read it.
+  /// Validity period; none when the backend cannot read it
+  /// (backend_features::peer_cert_times).
   std::optional<std::chrono::system_clock::time_point> not_before;
   std::optional<std::chrono::system_clock::time_point> not_after;
-  /// The chain the peer sent, PEM, leaf first.
+  /// The chain the peer sent, leaf first, as standard PEM ("CERTIFICATE"
+  /// blocks, 64-column base64) whatever the backend's own spelling.
   std::string chain_pem;
 };
 

@@ -7,13 +7,16 @@ namespace tlspp {
 
 /// Capabilities of the linked libtls, detected when tlspp was built (which
 /// functions its header declares and its library exports) and confirmed at
-/// run time (a backend may export a function that only says "not supported").
-/// An option that needs a missing capability fails with tlspp::error.
+/// run time: a backend may export a function that only says "not supported",
+/// or accept an option and ignore it. The first call probes the backend once,
+/// with scratch configs and a few handshakes between in-memory contexts
+/// (certificates built into tlspp, no I/O). An option that needs a missing
+/// capability fails with tlspp::error when the config is built.
 struct backend_features {
   long api_version = 0;  ///< TLS_API
   bool tls1_3 = false;
   bool crl = false;
-  bool ocsp_stapling = false;   ///< serve and check stapled OCSP responses
+  bool ocsp_stapling = false;    ///< serve and check stapled OCSP responses
   bool session_tickets = false;  ///< server ticket keys
   bool session_id = false;
   bool session_lifetime = false;
@@ -21,10 +24,25 @@ struct backend_features {
   bool ca_path = false;
   bool dheparams = false;
   bool ecdhecurves = false;
+  /// verify_client_optional verifies the certificate a client sends. False
+  /// also where the backend would let a certificate it cannot verify through
+  /// and report it as the peer's: tlspp refuses the option there.
   bool verify_client_optional = false;
+  /// insecure_noverifytime really turns the validity-time check off (some
+  /// backends accept the flag and check anyway).
+  bool insecure_noverifytime = false;
+  /// config::clear_keys() leaves the servers configured before it working
+  /// (some backends' servers read the keys from the config at each handshake).
+  bool clear_keys = false;
   bool cipher_strength = false;
-  bool encrypted_keys = false;  ///< key_password (tls_load_file)
+  bool encrypted_keys = false;         ///< key_password (tls_load_file)
   bool peer_cert_common_name = false;  ///< from libtls itself; else parsed from the subject
+  bool peer_cert_issuer = false;       ///< peer_certificate::issuer is reported
+  bool peer_cert_times = false;        ///< peer_certificate::not_before/not_after are reported
+  /// Certificates are matched against IP addresses (IP subjectAltNames): a
+  /// client verifies a server it reached by address, and
+  /// connection::peer_cert_contains_name("192.0.2.1") can be true.
+  bool ip_address_names = false;
 };
 
 /// The linked backend's capabilities (computed once, thread-safe).

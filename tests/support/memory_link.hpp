@@ -105,8 +105,7 @@ struct memory_link {
   /// messages.
   [[nodiscard]] std::string describe() const {
     return "client: " + std::string{to_string(client_result.status)} + " " + client_result.error +
-           " / server: " + std::string{to_string(server_result.status)} + " " +
-           server_result.error;
+           " / server: " + std::string{to_string(server_result.status)} + " " + server_result.error;
   }
 
   /// Sends `data` from one side and receives it on the other, alternating

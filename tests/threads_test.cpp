@@ -1,0 +1,62 @@
+// One config shared by many threads at once: the promise of tlspp::config.
+// CI runs this under ThreadSanitizer with TLSPP_THREAD_HANDSHAKES=1000.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/memory_link.hpp"
+#include "support/pki.hpp"
+
+namespace tlspp::test {
+namespace {
+
+int handshakes_per_thread() {
+  const char* configured = std::getenv("TLSPP_THREAD_HANDSHAKES");
+  return configured != nullptr ? std::atoi(configured) : 50;
+}
+
+TEST(Threads, EightThreadsHandshakeOnOneSharedConfigPair) {
+  constexpr int threads = 8;
+  const int per_thread = handshakes_per_thread();
+  const config server_conf{pki::server_options()};
+  const config client_conf{pki::client_options()};
+  std::atomic<int> succeeded{0};
+  std::mutex failure_mutex;
+  std::string first_failure;
+  auto record_failure = [&](const std::string& why) {
+    const std::scoped_lock lock{failure_mutex};
+    if (first_failure.empty()) first_failure = why;
+  };
+
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i) {
+        try {
+          // New contexts every time: configure, accept and free all touch
+          // the shared configs' reference counts.
+          memory_link link{client_conf, server_conf};
+          if (!link.handshake()) {
+            record_failure(link.describe());
+          } else if (memory_link::pump(link.client, link.accepted, "ping") != "ping") {
+            record_failure("data did not arrive intact");
+          } else {
+            ++succeeded;
+          }
+        } catch (const std::exception& e) {
+          record_failure(e.what());
+        }
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(succeeded.load(), threads * per_thread) << first_failure;
+}
+
+}  // namespace
+}  // namespace tlspp::test
