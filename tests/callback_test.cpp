@@ -20,6 +20,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "support/assertions.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
 
@@ -95,28 +96,6 @@ using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 
 /// Whether `text` contains `part`, saying what it was when not.
-AssertionResult contains(std::string_view text, std::string_view part) {
-  if (text.find(part) != std::string_view::npos) return AssertionSuccess();
-  return AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
-
-/// Runs both handshakes in turn until both are done or one does something
-/// other than ok or a want.
-AssertionResult handshake_pair(connection& client, connection& server) {
-  for (int round = 0; round < 10000; ++round) {
-    const io_result c = client.handshake();
-    const io_result s = server.handshake();
-    if (c.ok() && s.ok()) return AssertionSuccess();
-    if (!c.ok() && !c.want_io()) {
-      return AssertionFailure() << "client " << to_string(c.status) << ": " << c.error;
-    }
-    if (!s.ok() && !s.want_io()) {
-      return AssertionFailure() << "server " << to_string(s.status) << ": " << s.error;
-    }
-  }
-  return AssertionFailure() << "handshake did not finish";
-}
-
 /// `n` deterministic pseudo-random bytes.
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 gen{seed};

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/assertions.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
 
@@ -16,11 +17,6 @@ namespace {
 using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
-
-AssertionResult contains(std::string_view text, std::string_view part) {
-  if (text.find(part) != std::string_view::npos) return AssertionSuccess();
-  return AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
 
 /// `n` deterministic pseudo-random bytes.
 std::vector<std::byte> garbage(std::size_t n, unsigned seed) {

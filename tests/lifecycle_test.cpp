@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/assertions.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
 
@@ -39,23 +40,6 @@ static_assert(std::is_nothrow_move_constructible_v<connection> &&
               std::is_nothrow_move_assignable_v<connection>);
 // A config is shared, not owned: copies are cheap and refer to one config.
 static_assert(std::is_copy_constructible_v<config>);
-
-/// Runs both handshakes in turn until both are done or one does something
-/// other than ok or a want.
-AssertionResult handshake_pair(connection& client, connection& server) {
-  for (int round = 0; round < 1000; ++round) {
-    const io_result c = client.handshake();
-    const io_result s = server.handshake();
-    if (c.ok() && s.ok()) return AssertionSuccess();
-    if (!c.ok() && !c.want_io()) {
-      return AssertionFailure() << "client " << to_string(c.status) << ": " << c.error;
-    }
-    if (!s.ok() && !s.want_io()) {
-      return AssertionFailure() << "server " << to_string(s.status) << ": " << s.error;
-    }
-  }
-  return AssertionFailure() << "handshake did not finish";
-}
 
 /// Two queues and the transports of both ends; it must not move.
 struct wire {

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/assertions.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
 
@@ -36,11 +37,6 @@ using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 
 constexpr int timeout_seconds = 10;
-
-AssertionResult contains(std::string_view text, std::string_view part) {
-  if (text.find(part) != std::string_view::npos) return AssertionSuccess();
-  return AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
 
 /// Closes a descriptor the test owns.
 class unique_fd {
@@ -296,19 +292,6 @@ TEST(Sockets, ConnectSocketAndAcceptSocketOverBlockingTcp) {
   }
   EXPECT_TRUE(is_open(sock.get())) << "the caller's socket must stay open";
   EXPECT_TRUE(peer.outcome());
-}
-
-/// Drives two connections over non-blocking descriptors in one thread: a
-/// want on one side is always the other side's turn.
-AssertionResult handshake_pair(connection& client, connection& server) {
-  for (int round = 0; round < 1000; ++round) {
-    const io_result c = client.handshake();
-    const io_result s = server.handshake();
-    if (c.ok() && s.ok()) return AssertionSuccess();
-    if (!c.ok() && !c.want_io()) return AssertionFailure() << describe("client", c);
-    if (!s.ok() && !s.want_io()) return AssertionFailure() << describe("server", s);
-  }
-  return AssertionFailure() << "handshake did not finish";
 }
 
 /// close_notify one way: `closer` closes, `peer` reads the end.
