@@ -24,6 +24,7 @@
 #include "support/backend.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tlspp::test {
 namespace {
@@ -109,28 +110,6 @@ config_options server_with(const std::function<void(config_options&)>& change) {
   change(o);
   return o;
 }
-
-/// A fresh directory under the system's temporary directory, removed with
-/// everything in it at the end of the test.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "tlspp-config-test.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error{"mkdtemp failed"};
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-  [[nodiscard]] fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 /// libtls checks a stapled OCSP response only against a certificate naming
 /// an OCSP responder (authorityInfoAccess). Without one in the test PKI,

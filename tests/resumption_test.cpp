@@ -18,31 +18,12 @@
 #include "support/backend.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tlspp::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A private directory, removed with everything in it.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "tlspp-resumption-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error{"mkdtemp failed"};
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string contents(const fs::path& file) {
   std::ifstream in{file, std::ios::binary};
