@@ -37,6 +37,7 @@
 #include <asio/use_future.hpp>
 #include <asio/write.hpp>
 
+#include "support/payload.hpp"
 #include "support/pki.hpp"
 #include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
@@ -51,26 +52,6 @@ using ::asio::use_awaitable;
 using tcp = ::asio::ip::tcp;
 using tls_stream = tlspp::asio::stream<tcp::socket>;
 constexpr auto as_tuple_awaitable = ::asio::experimental::as_tuple(use_awaitable);
-
-/// `size` bytes that differ from one position to the next and between seeds.
-std::string pattern(std::size_t size, unsigned seed = 1) {
-  std::string s(size, '\0');
-  unsigned x = seed * 2654435761u + 1;
-  for (char& c : s) {
-    x = x * 1103515245u + 12345u;
-    c = static_cast<char>(x >> 16);
-  }
-  return s;
-}
-
-/// "" when equal, else where the two differ (without printing megabytes).
-std::string first_difference(std::string_view expected, std::string_view actual) {
-  if (expected == actual) return {};
-  std::size_t i = 0;
-  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
-  return "sizes " + std::to_string(expected.size()) + " vs " + std::to_string(actual.size()) +
-         ", first difference at byte " + std::to_string(i);
-}
 
 /// A listening socket on 127.0.0.1, a TLS server and a client config over
 /// the build's PKI, and an io_context run in this thread.
