@@ -31,6 +31,7 @@ void connection_state::forget_connection() noexcept {
   handshake_done = false;
   close_done = false;
   failure.clear();
+  failure_status = io_status::failed;
 }
 
 void connection_state::attach(std::unique_ptr<transport> owned, transport* borrowed) {
@@ -117,13 +118,22 @@ io_result failure(connection_state& st, operation op, io_status status, std::str
   message.append(": ").append(message_of(tls_error(st.ctx), why));
   if (st.transport_errno != 0) {
     message.append(" (transport: ").append(std::strerror(st.transport_errno)).append(")");
+  } else if (st.transport_eof && status == io_status::failed) {
+    message.append(" (the peer closed the transport)");
   }
-  if (status == io_status::failed) st.failure = message;
+  // Sticky: libtls must not be called again after a fatal error, and a
+  // second call would lose the reason ("...: Success").
+  st.failure = message;
+  st.failure_status = status;
   return io_result{status, 0, std::move(message)};
 }
 
-/// The result of every call once the connection has failed.
+/// The result of every call once the connection has failed or been cut:
+/// recv keeps reporting a cut as truncated; anything else is unusable.
 io_result failed_earlier(const connection_state& st, operation op) {
+  if (op == operation::read && st.failure_status == io_status::truncated) {
+    return io_result{io_status::truncated, 0, st.failure};
+  }
   return io_result{io_status::failed, 0,
                    std::string{name_of(op)} + ": connection unusable: " + st.failure};
 }
@@ -146,6 +156,8 @@ io_result failed_earlier(const connection_state& st, operation op) {
 /// that keeps asking cannot spin forever.
 constexpr int max_spurious_wants = 64;
 
+io_result drive_handshake(connection_state& st);
+
 /// Runs one libtls I/O call until it completes or the transport really
 /// wants I/O, and turns its answer into an io_result.
 template <class Call>
@@ -155,6 +167,12 @@ io_result drive(connection_state& st, operation op, Call&& call) {
                      std::string{name_of(op)} + ": not connected (call connect() or accept())"};
   }
   if (!st.failure.empty()) return failed_earlier(st, op);
+  if ((op == operation::read || op == operation::write) && !st.handshake_done) [[unlikely]] {
+    // libtls would run the handshake inside the read or write; running it
+    // apart makes a transport that ends mid-handshake a failed handshake,
+    // never a truncated read.
+    if (io_result r = drive_handshake(st); !r.ok()) return r;
+  }
   for (int spins = 0;; ++spins) {
     st.transport_wanted = false;
     st.transport_errno = 0;
@@ -179,10 +197,16 @@ io_result drive(connection_state& st, operation op, Call&& call) {
       continue;
     }
     // Some backends report a cut stream as an error ("unexpected eof"),
-    // others as end of stream: both are truncation when the transport ended.
+    // others as end of stream: both are truncation when the transport ended
+    // (after the handshake: see above).
     const bool cut = op == operation::read && st.transport_eof;
     return failure(st, op, cut ? io_status::truncated : io_status::failed, "failed");
   }
+}
+
+io_result drive_handshake(connection_state& st) {
+  return drive(st, operation::handshake,
+               [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
 }
 
 }  // namespace
@@ -209,8 +233,7 @@ detail::connection_state& connection::live_state() const {
 io_result connection::handshake() {
   auto& st = live_state();
   if (st.handshake_done && st.failure.empty()) return {};
-  return detail::drive(st, detail::operation::handshake,
-                       [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
+  return detail::drive_handshake(st);
 }
 
 io_result connection::recv(std::span<std::byte> buffer) {

@@ -8,6 +8,7 @@
 
 #include "config_state.hpp"
 #include "libtls.hpp"
+#include "tlspp/io_result.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp::detail {
@@ -41,6 +42,9 @@ struct connection_state {
   /// transport: OpenSSL forbids I/O after a fatal error, and a callback
   /// error leaves no trace in libtls's own state.
   std::string failure;
+  /// What `failure` means to a later recv: failed, or truncated when the
+  /// transport ended without close_notify (then recv keeps saying so).
+  io_status failure_status = io_status::failed;
 
   connection_state() = default;
   connection_state(const connection_state&) = delete;

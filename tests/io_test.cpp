@@ -123,6 +123,34 @@ TEST(EndOfStream, PeerVanishingWithoutCloseNotifyIsTruncatedNotClosed) {
   EXPECT_FALSE(r.error.empty());
 }
 
+TEST(EndOfStream, TruncationIsStickyAndKeepsItsReason) {
+  connected_link link;
+  link.to_server.eof = true;
+  std::string text;
+  const io_result first = connected_link::recv_text(link.accepted, text);
+  ASSERT_EQ(first.status, io_status::truncated) << first.error;
+
+  // libtls is not called again: the reason stays, no "...: Success".
+  const io_result again = connected_link::recv_text(link.accepted, text);
+  EXPECT_EQ(again.status, io_status::truncated) << again.error;
+  EXPECT_EQ(again.error, first.error);
+  const io_result send = link.accepted.send("too late");
+  EXPECT_EQ(send.status, io_status::failed) << to_string(send.status);
+  EXPECT_TRUE(contains(send.error, "send: connection unusable: " + first.error)) << send.error;
+}
+
+TEST(EndOfStream, TransportEndingMidHandshakeFailsTheHandshakeNotTheRead) {
+  memory_link link{config{pki::client_options()}, config{pki::server_options()}};
+  ASSERT_EQ(link.client.handshake().status, io_status::want_recv);
+  link.to_client.eof = true;  // the server vanished before answering
+  std::byte buf[16];
+  const io_result r = until_settled([&] { return link.client.recv(buf); });
+  EXPECT_EQ(r.status, io_status::failed) << to_string(r.status) << ": " << r.error;
+  EXPECT_TRUE(contains(r.error, "handshake: ")) << r.error;
+  EXPECT_TRUE(contains(r.error, "the peer closed the transport")) << r.error;
+  EXPECT_FALSE(link.client.handshake_done());
+}
+
 TEST(EndOfStream, StreamCutInsideARecordIsTruncated) {
   connected_link link;
   ASSERT_TRUE(link.client.send("a record cut in two").ok());

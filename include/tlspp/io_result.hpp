@@ -18,6 +18,7 @@ enum class io_status : std::uint8_t {
   closed,
   /// recv: the transport ended without the peer's close_notify, so the data
   /// may have been cut short by an attacker or a crash. Not a clean end.
+  /// Final: later recv calls repeat it, other calls fail.
   truncated,
   /// The call failed; `error` says why. The connection is no longer usable.
   failed,
