@@ -28,6 +28,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "asio_example.hpp"
 #include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
 
@@ -35,20 +36,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
-using asio::ip::tcp;
-using tls_stream = tlspp::asio::stream<tcp::socket>;
+using namespace example;
 constexpr auto use_awaitable = asio::use_awaitable;
-constexpr auto no_throw = asio::experimental::as_tuple(asio::use_awaitable);
 
 /// A client gets this long to complete its handshake (a stalled one would
 /// otherwise hold its socket forever).
 constexpr auto handshake_timeout = 10s;
-
-/// libtls's own words for a TLS failure, else the error code's.
-std::string describe(const std::error_code& ec, const tls_stream& s) {
-  const bool from_tls = ec.category() == tlspp::asio::error::get_stream_category();
-  return from_tls && !s.last_error().empty() ? s.last_error() : ec.message();
-}
 
 asio::awaitable<void> echo(tls_stream s, std::string peer) {
   asio::steady_timer timer{s.get_executor(), handshake_timeout};
@@ -85,24 +78,6 @@ asio::awaitable<void> echo(tls_stream s, std::string peer) {
   std::cerr << peer << ": closed after echoing " << total << " bytes\n";
 }
 
-asio::awaitable<void> listen(tcp::acceptor& acceptor, tlspp::server& server) {
-  for (;;) {
-    auto [accept_ec, socket] = co_await acceptor.async_accept(no_throw);
-    if (accept_ec) {  // out of descriptors, say: pause, keep serving the others
-      std::cerr << "accept: " << accept_ec.message() << "\n";
-      asio::steady_timer pause{acceptor.get_executor(), 100ms};
-      co_await pause.async_wait(no_throw);
-      continue;
-    }
-    std::error_code ec;
-    const tcp::endpoint remote = socket.remote_endpoint(ec);
-    std::string peer =
-        ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
-    asio::co_spawn(acceptor.get_executor(),
-                   echo(tls_stream{std::move(socket), server}, std::move(peer)), asio::detached);
-  }
-}
-
 [[noreturn]] void fail(const std::string& message) {
   std::cerr << "tlspp-asio-echo-server: " << message << "\n";
   std::exit(1);
@@ -134,7 +109,7 @@ int main(int argc, char** argv) {
               << "\n";
     asio::signal_set stop{io, SIGINT, SIGTERM};
     stop.async_wait([&](std::error_code, int) { io.stop(); });
-    asio::co_spawn(io, listen(acceptor, server), [](std::exception_ptr e) {
+    asio::co_spawn(io, accept_each(acceptor, server, echo), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
     });
     io.run();

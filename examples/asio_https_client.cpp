@@ -27,6 +27,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "asio_example.hpp"
 #include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
 
@@ -34,22 +35,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
-using asio::ip::tcp;
-using tls_stream = tlspp::asio::stream<tcp::socket>;
+using namespace example;
 constexpr auto use_awaitable = asio::use_awaitable;
-constexpr auto no_throw = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto overall_timeout = 10s;
 
 /// A failure worth one line on stderr.
 struct failure {
   std::string message;
 };
-
-/// libtls's own words for a TLS failure, else the error code's.
-std::string describe(const std::error_code& ec, const tls_stream& s) {
-  const bool from_tls = ec.category() == tlspp::asio::error::get_stream_category();
-  return from_tls && !s.last_error().empty() ? s.last_error() : ec.message();
-}
 
 asio::awaitable<void> fetch(std::string host, std::string port, std::string path,
                             tlspp::config conf) {

@@ -40,6 +40,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "asio_example.hpp"
 #include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
 
@@ -47,21 +48,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
-using asio::ip::tcp;
-using tls_stream = tlspp::asio::stream<tcp::socket>;
-constexpr auto no_throw = asio::experimental::as_tuple(asio::use_awaitable);
+using namespace example;
 
 /// How long a client gets to complete its handshake and send its request,
 /// and to answer our close_notify.
 constexpr auto request_timeout = 10s;
 constexpr auto close_timeout = 2s;
 constexpr std::size_t max_request_head = 16 * 1024;
-
-/// libtls's own words for a TLS failure, else the error code's.
-std::string describe(const std::error_code& ec, const tls_stream& s) {
-  const bool from_tls = ec.category() == tlspp::asio::error::get_stream_category();
-  return from_tls && !s.last_error().empty() ? s.last_error() : ec.message();
-}
 
 [[noreturn]] void fail(const std::string& message) {
   std::cerr << "tlspp-asio-https-server: " << message << "\n";
@@ -170,24 +163,6 @@ asio::awaitable<void> serve(tls_stream s, std::string peer) {
   }
 }
 
-asio::awaitable<void> listen(tcp::acceptor& acceptor, tlspp::server& server) {
-  for (;;) {
-    auto [accept_ec, socket] = co_await acceptor.async_accept(no_throw);
-    if (accept_ec) {  // out of descriptors, say: pause, keep serving the others
-      std::cerr << "accept: " << accept_ec.message() << "\n";
-      asio::steady_timer pause{acceptor.get_executor(), 100ms};
-      co_await pause.async_wait(no_throw);
-      continue;
-    }
-    std::error_code ec;
-    const tcp::endpoint remote = socket.remote_endpoint(ec);
-    std::string peer =
-        ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
-    asio::co_spawn(acceptor.get_executor(),
-                   serve(tls_stream{std::move(socket), server}, std::move(peer)), asio::detached);
-  }
-}
-
 std::vector<std::string> split(std::string_view list) {
   std::vector<std::string> items;
   while (!list.empty()) {
@@ -257,7 +232,7 @@ int main(int argc, char** argv) {
               << acceptor.local_endpoint().port() << "/\n";
     asio::signal_set stop{io, SIGINT, SIGTERM};
     stop.async_wait([&](std::error_code, int) { io.stop(); });
-    asio::co_spawn(io, listen(acceptor, server), [](std::exception_ptr e) {
+    asio::co_spawn(io, accept_each(acceptor, server, serve), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
     });
     io.run();
