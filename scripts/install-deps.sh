@@ -13,6 +13,7 @@ packages=(
   libasio-dev                       # tlspp::asio (header-only)
   clang-format                      # the format check
   valgrind                          # the memcheck run
+  clang-14 libclang-rt-14-dev       # the libFuzzer targets
 )
 
 missing=()

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Quick start, step 2: the whole test suite, as CI runs it. Builds with
-# -Wall -Wextra -Werror and runs every test, then does the same under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# -Wall -Wextra -Werror and runs every test (interop and a short soak
+# included), then does the same under AddressSanitizer and
+# UndefinedBehaviorSanitizer; then ThreadSanitizer on the shared-config
+# threads, valgrind memcheck of the unit tests, and each libFuzzer target
+# for 60 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -50,3 +53,6 @@ valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=de
   --show-leak-kinds=definite,indirect \
   build/ci/tests/tlspp_tests --gtest_brief=1 \
   --gtest_filter='-Leaks.*:Threads.*:ConfigSharing.*:Asio*:*Concurrent*:CallbackAllocations.*'
+
+echo "== libFuzzer: each target for 60 s (a crash, leak or hang fails)"
+bash scripts/fuzz.sh 60
