@@ -1,12 +1,24 @@
 #include "tlspp/client.hpp"
 
+#include <arpa/inet.h>
+
 #include <string>
 
 #include "connection_state.hpp"
 #include "fd_transport.hpp"
 #include "tlspp/error.hpp"
+#include "tlspp/features.hpp"
 
 namespace tlspp {
+namespace {
+
+bool is_ip_address(const std::string& name) {
+  unsigned char addr[16];
+  return inet_pton(AF_INET, name.c_str(), addr) == 1 ||
+         inet_pton(AF_INET6, name.c_str(), addr) == 1;
+}
+
+}  // namespace
 
 client::client(const config& conf) : connection{std::make_unique<detail::connection_state>()} {
   detail::ensure_libtls_initialized();
@@ -71,6 +83,14 @@ void client::connect_over(std::unique_ptr<transport> owned, transport* io,
   if (tls_connect_cbs(st.ctx, detail::read_trampoline, detail::write_trampoline, &st,
                       name.empty() ? nullptr : name.c_str()) != 0) {
     st.forget_connection();
+    // libtls-bearssl words this "server name not specified": say what it means.
+    if (is_ip_address(name) && !get_backend_features().ip_address_names) {
+      throw error{"client::connect",
+                  "the libtls backend cannot verify a server by IP address ('" + name +
+                      "'): connect with a name from its certificate, or set "
+                      "insecure_noverifyname (libtls: " +
+                      std::string{detail::message_of(tls_error(st.ctx), "no message")} + ")"};
+    }
     detail::throw_context_error(st.ctx, "client::connect");
   }
 }

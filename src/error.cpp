@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "alert_names.hpp"
 #include "libtls.hpp"
 
 namespace tlspp {
@@ -23,8 +24,9 @@ void ensure_libtls_initialized() {
 }
 
 std::string_view message_of(const char* libtls_message, std::string_view fallback) {
-  return libtls_message != nullptr && *libtls_message != '\0' ? std::string_view{libtls_message}
-                                                              : fallback;
+  if (libtls_message == nullptr || *libtls_message == '\0') return fallback;
+  // libtls-bearssl reports alerts by number only: add the alert's name.
+  return with_alert_explained(libtls_message);
 }
 
 void throw_context_error(::tls* ctx, std::string_view where) {

@@ -14,7 +14,8 @@ namespace tlspp::detail {
 /// creates a libtls object calls it first.
 void ensure_libtls_initialized();
 
-/// libtls's message for a context or config, or `fallback` when it has none.
+/// libtls's message for a context or config, or `fallback` when it has none;
+/// a bare BearSSL alert number gets the alert's name (alert_names.hpp).
 std::string_view message_of(const char* libtls_message, std::string_view fallback);
 
 /// Throws tlspp::error for a failed libtls context call.

@@ -37,6 +37,7 @@
 #include <asio/use_future.hpp>
 #include <asio/write.hpp>
 
+#include "support/backend.hpp"
 #include "support/payload.hpp"
 #include "support/pki.hpp"
 #include "tlspp/asio/stream.hpp"
@@ -207,7 +208,8 @@ TEST_F(AsioStream, HandshakeAndEchoWithCallbacks) {
   EXPECT_FALSE(server_ec) << server_ec.message();
   EXPECT_EQ(reply, "hello, callbacks");
   const connection_info info = client_side->connection().info();
-  EXPECT_EQ(info.version, "TLSv1.3");
+  // The newest version both sides have.
+  EXPECT_EQ(info.version, get_backend_features().tls1_3 ? "TLSv1.3" : "TLSv1.2");
   ASSERT_TRUE(info.peer);
   EXPECT_EQ(info.peer->common_name, "localhost");
   EXPECT_EQ(server_side->connection().info().servername, "localhost");
@@ -455,7 +457,7 @@ TEST_F(AsioStream, UntrustedCertificateFailsTheHandshakeWithLibtlsMessage) {
   };
   run_pair(server_side, client_side);
   EXPECT_EQ(client_ec, tlspp::asio::error::handshake_failed) << client_ec.message();
-  EXPECT_NE(message.find("certificate verif"), std::string::npos) << message;
+  EXPECT_TRUE(says_one_of(message, why::untrusted));
   EXPECT_EQ(server_ec, tlspp::asio::error::handshake_failed) << server_ec.message();
 }
 
@@ -671,10 +673,17 @@ TEST_F(AsioStream, ShutdownReportsTruncationWhenThePeerHangsUpWithoutCloseNotify
   auto server_side = [&]() -> awaitable<void> {
     tls_stream s = co_await accept_server();
     co_await s.async_handshake(s.server, use_awaitable);
-    std::array<char, 16> buffer{};
-    auto [ec, n] = co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
-    EXPECT_EQ(ec, ::asio::error::eof) << ec.message();
-    s.next_layer().close();  // hangs up instead of answering
+    // Ends its side of the TCP connection, with no close_notify. (Reading
+    // the client's close_notify through TLS first would not do: some
+    // backends, BearSSL's among them, answer it on their own.) The socket
+    // stays open for reading, so the client's close_notify meets no reset.
+    s.next_layer().shutdown(tcp::socket::shutdown_send);
+    std::array<char, 64> ignored{};
+    for (;;) {
+      auto [ec, n] =
+          co_await s.next_layer().async_read_some(::asio::buffer(ignored), as_tuple_awaitable);
+      if (ec) break;  // the client is gone
+    }
   };
   std::optional<std::error_code> result;
   auto client_side = [&]() -> awaitable<void> {

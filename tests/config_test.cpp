@@ -777,7 +777,6 @@ TEST(ConfigCiphers, NoCipherInCommonFailsTheHandshake) {
                            }),
                            pki::server_options());  // an ECDSA certificate
   ASSERT_FALSE(r.ok) << r;
-  if (auto skip = only_error_numbers(r.client_error, r.server_error)) GTEST_SKIP() << *skip;
   EXPECT_TRUE(says_one_of(r.server_error + " / " + r.client_error, why::no_shared_cipher)) << r;
 }
 
@@ -863,7 +862,6 @@ TEST(ConfigDheparams, WithoutDheparamsADheOnlyClientFindsNoCipher) {
   server.dheparams = "none";
   const auto r = handshake(dhe_only_client(), server);
   ASSERT_FALSE(r.ok) << r;
-  if (auto skip = only_error_numbers(r.client_error, r.server_error)) GTEST_SKIP() << *skip;
   EXPECT_TRUE(says_one_of(r.server_error, why::no_shared_cipher)) << r;
 }
 

@@ -11,7 +11,8 @@ namespace tlspp {
 ///
 /// `what()` reads "<where>: <message>", where `where()` names the tlspp call
 /// or config option that failed ("config option ca_file", "client::connect")
-/// and `message()` is libtls's own explanation when it gave one.
+/// and `message()` is libtls's own explanation when it gave one (where
+/// libtls-bearssl gives only an alert's number, its name is added).
 class error : public std::runtime_error {
  public:
   error(std::string_view where, std::string_view message);

@@ -73,8 +73,9 @@ inline const reasons unreadable_key = {"failed to read private key",
 /// parsing the extensions that carry the versions).
 inline const reasons version_mismatch = {"unsupported protocol", "protocol version",
                                          "parse tlsext"};
-/// No cipher suite in common.
-inline const reasons no_shared_cipher = {"no shared cipher", "handshake failure"};
+/// No cipher suite in common (BearSSL only sends or receives the alert).
+inline const reasons no_shared_cipher = {"no shared cipher", "handshake failure",
+                                         "TLS alert 40: handshake_failure"};
 /// A cipher string naming nothing the backend knows.
 inline const reasons unknown_ciphers = {"no ciphers for", "failed to parse cipher list"};
 }  // namespace why
@@ -115,20 +116,6 @@ inline std::optional<std::string> server_refuses_to_present(const std::string& n
   return "the libtls backend's server refuses to present its own out-of-validity certificate "
          "to a client that sends SNI (server: " +
          link.server_result.error + "), so the client never judges it";
-}
-
-/// Why a failure's message cannot be checked: the backend reported it only
-/// as a bare error number ("unknown error (552)": BearSSL's code for a fatal
-/// alert it sent or received). nullopt when either side's message says
-/// something else.
-inline std::optional<std::string> only_error_numbers(const std::string& client_error,
-                                                     const std::string& server_error) {
-  auto bare = [](const std::string& e) {
-    return e.empty() || e.find("unknown error (") != std::string::npos;
-  };
-  if (!bare(client_error) || !bare(server_error)) return std::nullopt;
-  return "the libtls backend reports this failure only as an error number (client: '" +
-         client_error + "', server: '" + server_error + "'): no reason to check";
 }
 
 }  // namespace tlspp::test
