@@ -34,6 +34,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "support/asio_loopback.hpp"
 #include "support/pki.hpp"
 #include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
@@ -45,9 +46,6 @@ using namespace std::chrono_literals;
 using namespace ::asio::experimental::awaitable_operators;
 using ::asio::awaitable;
 using ::asio::use_awaitable;
-using tcp = ::asio::ip::tcp;
-using tls_stream = tlspp::asio::stream<tcp::socket>;
-constexpr auto as_tuple_awaitable = ::asio::experimental::as_tuple(use_awaitable);
 
 /// A 64-bit hash of a byte stream that does not depend on how the stream
 /// was cut into chunks: both ends of an echo hash what they saw. Works a
@@ -101,54 +99,7 @@ void fill_random(std::string& chunk, std::uint64_t& state) {
   }
 }
 
-/// One io_context in this thread, a listening socket on 127.0.0.1, a TLS
-/// server and a client config over the build's PKI.
-class AsioServer : public ::testing::Test {
- protected:
-  ::asio::io_context io;
-  tcp::acceptor acceptor{io, {::asio::ip::address_v4::loopback(), 0}};
-  tlspp::server server{config{pki::server_options()}};
-  config client_conf{pki::client_options()};
-  std::vector<std::string> failures;
-
-  /// Starts the coroutine `task()`; an exception out of it fails the test.
-  /// `done`, if given, runs when the coroutine ends, however it ends.
-  template <class Task, class Done = void (*)()>
-  void spawn(
-      Task task, Done done = [] {}) {
-    ::asio::co_spawn(io, std::move(task), [this, done](std::exception_ptr e) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          failures.emplace_back(ex.what());
-        }
-      }
-      done();
-    });
-  }
-
-  /// Runs the io_context until a scenario calls io.stop(); one still
-  /// running at `limit` fails the test.
-  void run_until_stopped(std::chrono::seconds limit) {
-    bool expired = false;
-    ::asio::steady_timer deadline{io, limit};
-    deadline.async_wait([&](std::error_code ec) {
-      if (ec) return;
-      expired = true;
-      io.stop();
-    });
-    io.run();
-    EXPECT_FALSE(expired) << "the scenario was still running after " << limit.count() << " s";
-    for (const std::string& f : failures) ADD_FAILURE() << "a coroutine failed: " << f;
-  }
-
-  awaitable<tls_stream> connect_client() {
-    tcp::socket socket{io};
-    co_await socket.async_connect(acceptor.local_endpoint(), use_awaitable);
-    co_return tls_stream{std::move(socket), client_conf};
-  }
-};
+class AsioServer : public asio_loopback {};
 
 /// The server's side of one echo connection: everything read is written
 /// back until the client's close_notify, which is answered.

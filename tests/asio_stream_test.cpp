@@ -37,6 +37,7 @@
 #include <asio/use_future.hpp>
 #include <asio/write.hpp>
 
+#include "support/asio_loopback.hpp"
 #include "support/backend.hpp"
 #include "support/payload.hpp"
 #include "support/pki.hpp"
@@ -50,19 +51,12 @@ using namespace std::chrono_literals;
 using namespace ::asio::experimental::awaitable_operators;
 using ::asio::awaitable;
 using ::asio::use_awaitable;
-using tcp = ::asio::ip::tcp;
-using tls_stream = tlspp::asio::stream<tcp::socket>;
-constexpr auto as_tuple_awaitable = ::asio::experimental::as_tuple(use_awaitable);
 
-/// A listening socket on 127.0.0.1, a TLS server and a client config over
-/// the build's PKI, and an io_context run in this thread.
-class AsioStream : public ::testing::Test {
+/// The loopback fixture with a server that accepts ALPN "http/1.1", and
+/// scenarios that stop the io_context when they end.
+class AsioStream : public asio_loopback {
  protected:
-  ::asio::io_context io;
-  tcp::acceptor acceptor{io, {::asio::ip::address_v4::loopback(), 0}};
-  tlspp::server server{config{server_options()}};
-  config client_conf{pki::client_options()};
-  std::vector<std::exception_ptr> failures;
+  AsioStream() : asio_loopback{server_options()} {}
 
   static config_options server_options() {
     config_options o = pki::server_options();
@@ -70,36 +64,12 @@ class AsioStream : public ::testing::Test {
     return o;
   }
 
-  /// Runs the io_context until a scenario calls io.stop(); one still
-  /// running at `limit` fails the test.
-  void run_until_stopped(std::chrono::seconds limit = 10s) {
-    bool expired = false;
-    ::asio::steady_timer deadline{io, limit};
-    deadline.async_wait([&](std::error_code ec) {
-      if (ec) return;
-      expired = true;
-      io.stop();
-    });
-    io.run();
-    EXPECT_FALSE(expired) << "the scenario was still running after " << limit.count() << " s";
-    for (const std::exception_ptr& e : failures) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        ADD_FAILURE() << "a coroutine failed: " << ex.what();
-      }
-    }
-  }
-
   /// Runs the coroutine `scenario()` to its end; whatever else is still
   /// running then is dropped. (co_spawn keeps the callable, and so a
   /// lambda's captures, alive as long as its coroutine.)
   template <class Scenario>
   void run(Scenario scenario, std::chrono::seconds limit = 10s) {
-    ::asio::co_spawn(io, std::move(scenario), [this](std::exception_ptr e) {
-      if (e) failures.push_back(e);
-      io.stop();
-    });
+    spawn(std::move(scenario), [this] { io.stop(); });
     run_until_stopped(limit);
   }
 
@@ -109,25 +79,6 @@ class AsioStream : public ::testing::Test {
   void run_pair(ServerSide& server_side, ClientSide& client_side,
                 std::chrono::seconds limit = 10s) {
     run([&]() -> awaitable<void> { co_await (server_side() && client_side()); }, limit);
-  }
-
-  /// Starts the coroutine `task()` beside the scenario; its exception, if
-  /// any, fails the test.
-  template <class Task>
-  void spawn(Task task) {
-    ::asio::co_spawn(io, std::move(task), [this](std::exception_ptr e) {
-      if (e) failures.push_back(e);
-    });
-  }
-
-  awaitable<tls_stream> connect_client() {
-    tcp::socket socket{io};
-    co_await socket.async_connect(acceptor.local_endpoint(), use_awaitable);
-    co_return tls_stream{std::move(socket), client_conf};
-  }
-
-  awaitable<tls_stream> accept_server() {
-    co_return tls_stream{co_await acceptor.async_accept(use_awaitable), server};
   }
 
   /// Accepts one connection and echoes it until the peer's close_notify,
