@@ -32,10 +32,12 @@ inline std::string describe(const std::error_code& ec, const tls_stream& s) {
   return from_tls && !s.last_error().empty() ? s.last_error() : ec.message();
 }
 
-/// Accepts forever, spawning `serve(tls_stream, peer_name)` (a coroutine)
-/// for each client.
-template <class Serve>
-asio::awaitable<void> accept_each(tcp::acceptor& acceptor, tlspp::server& server, Serve serve) {
+/// The coroutine that serves one client, named `peer`.
+using session = asio::awaitable<void> (*)(tls_stream s, std::string peer);
+
+/// Accepts forever, spawning `serve` for each client.
+inline asio::awaitable<void> accept_each(tcp::acceptor& acceptor, tlspp::server& server,
+                                         session serve) {
   using namespace std::chrono_literals;
   for (;;) {
     auto [accept_ec, socket] = co_await acceptor.async_accept(no_throw);
