@@ -26,7 +26,7 @@ void connection_state::forget_connection() noexcept {
   io = nullptr;
   callback_exception = nullptr;
   transport_errno = 0;
-  transport_wanted = false;
+  transport_want = io_status::ok;
   transport_eof = false;
   handshake_done = false;
   close_done = false;
@@ -43,23 +43,29 @@ void connection_state::attach(std::unique_ptr<transport> owned, transport* borro
 namespace {
 
 /// Records what a transport answered so the driver can tell real wants
-/// from libtls's own, and end of stream from truncation.
-ssize_t record(connection_state& st, transfer t) noexcept {
+/// from libtls's own, and end of stream from truncation. A want reaches
+/// libtls as `natural_want` (TLS_WANT_POLLIN for the read callback,
+/// TLS_WANT_POLLOUT for the write callback), whichever the transport asked
+/// for: LibreSSL's TLS 1.3 record layer fails the connection on a read that
+/// wants to write or a write that wants to read ("unknown failure
+/// occurred"). The transport's own want is kept for the tlspp call's result.
+ssize_t record(connection_state& st, transfer t, ssize_t natural_want) noexcept {
   const std::ptrdiff_t v = t.value();
   if (t.is_want()) {
-    st.transport_wanted = true;
-  } else if (v == transfer::failed_value) {
-    st.transport_errno = t.errno_value();
+    st.transport_want =
+        v == transfer::want_recv_value ? io_status::want_recv : io_status::want_send;
+    return natural_want;
   }
+  if (v == transfer::failed_value) st.transport_errno = t.errno_value();
   return static_cast<ssize_t>(v);
 }
 
 template <class Call>
-ssize_t guarded(connection_state& st, Call&& call) noexcept {
+ssize_t guarded(connection_state& st, ssize_t natural_want, Call&& call) noexcept {
   // No exception may unwind through libtls's C frames: keep it for the
   // tlspp call that is running, and fail the libtls call.
   try {
-    return record(st, call());
+    return record(st, call(), natural_want);
   } catch (...) {
     st.callback_exception = std::current_exception();
     return -1;
@@ -70,7 +76,7 @@ ssize_t guarded(connection_state& st, Call&& call) noexcept {
 
 ssize_t read_trampoline(::tls*, void* buf, size_t len, void* arg) noexcept {
   auto& st = *static_cast<connection_state*>(arg);
-  return guarded(st, [&] {
+  return guarded(st, TLS_WANT_POLLIN, [&] {
     transfer t = st.io->read({static_cast<std::byte*>(buf), len});
     if (t.value() > static_cast<std::ptrdiff_t>(len)) {
       throw error{"transport read", "callback reported more bytes than the buffer holds"};
@@ -82,7 +88,7 @@ ssize_t read_trampoline(::tls*, void* buf, size_t len, void* arg) noexcept {
 
 ssize_t write_trampoline(::tls*, const void* buf, size_t len, void* arg) noexcept {
   auto& st = *static_cast<connection_state*>(arg);
-  return guarded(st, [&] {
+  return guarded(st, TLS_WANT_POLLOUT, [&] {
     transfer t = st.io->write({static_cast<const std::byte*>(buf), len});
     if (t.value() > static_cast<std::ptrdiff_t>(len)) {
       throw error{"transport write", "callback reported more bytes than it was given"};
@@ -174,7 +180,7 @@ io_result drive(connection_state& st, operation op, Call&& call) {
     if (io_result r = drive_handshake(st); !r.ok()) return r;
   }
   for (int spins = 0;; ++spins) {
-    st.transport_wanted = false;
+    st.transport_want = io_status::ok;
     st.transport_errno = 0;
     const ssize_t n = call();
     if (st.callback_exception) rethrow_callback_exception(st, op);
@@ -191,7 +197,8 @@ io_result drive(connection_state& st, operation op, Call&& call) {
       return io_result{io_status::ok, static_cast<std::size_t>(n), {}};
     }
     if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
-      if (st.transport_wanted || spins == max_spurious_wants) {
+      if (st.transport_want != io_status::ok) return io_result{st.transport_want, 0, {}};
+      if (spins == max_spurious_wants) {
         return io_result{n == TLS_WANT_POLLIN ? io_status::want_recv : io_status::want_send, 0, {}};
       }
       continue;

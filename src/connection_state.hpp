@@ -31,7 +31,9 @@ struct connection_state {
   /// Set by the callbacks during one libtls call.
   std::exception_ptr callback_exception;
   int transport_errno = 0;
-  bool transport_wanted = false;
+  /// What the transport itself wanted during the call (want_recv or
+  /// want_send), or ok when it never answered a want.
+  io_status transport_want = io_status::ok;
   /// Sticky: the read side of the transport reported end of stream.
   bool transport_eof = false;
 

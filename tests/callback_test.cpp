@@ -95,7 +95,6 @@ using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 
-/// Whether `text` contains `part`, saying what it was when not.
 /// `n` deterministic pseudo-random bytes.
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 gen{seed};
@@ -281,6 +280,15 @@ void PrintTo(const want_case& wc, std::ostream* os) {
   *os << wc.callback << " callback answers " << to_string(wc.expected);
 }
 
+// Either callback may answer either want: a transport that is itself a TLS
+// stream may have to send before it can read, or read before it can send.
+// The tlspp call reports the transport's own want. libtls passes the
+// callback's answer to the TLS library as a BIO retry flag, and LibreSSL's
+// TLS 1.3 record layer fails the connection ("unknown failure occurred") on
+// a read that asks to write or a write that asks to read: the crossed cases
+// pass there only if tlspp hands libtls each callback's own direction
+// (TLS_WANT_POLLIN from reads, TLS_WANT_POLLOUT from writes) and keeps the
+// transport's want for its result.
 class CallbackWants : public ::testing::TestWithParam<want_case> {};
 
 TEST_P(CallbackWants, TlsppCallReturnsThatWantAndARetryLosesNothing) {

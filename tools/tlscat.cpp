@@ -475,6 +475,7 @@ std::string flag_for(const tlspp::error& e) {
       {"session_file", "--session-file"},
       {"session_id", "--session-id"},
       {"session_lifetime", "--session-lifetime"},
+      {"ticket_keys", "--ticket-key-file"},  // refused as a whole (unsupported)
       {"ticket_keys[0]", "--ticket-key-file"},
       {"ecdhecurves", "--ecdhecurves"},
       {"dheparams", "--dheparams"},

@@ -18,6 +18,11 @@ Modes:
   garbage-after-handshake  a real handshake, then random bytes
   no-close-notify          a real handshake, a line of data, then a close
                            without close_notify
+  data-after-close-notify  (--listen only) a real handshake, then waits for
+                           tlscat's close_notify; only then sends 1 MiB
+                           (byte i is i % 251) and its own close_notify
+
+--max-version 1.2 keeps the handshake to TLS 1.2 (default: 1.3).
 """
 
 import argparse
@@ -66,8 +71,12 @@ def handshake(conn, args):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(args.pki, "server-ecdsa-chain.pem"),
                             os.path.join(args.pki, "server-ecdsa.key"))
+    else:
+        ctx = ssl.create_default_context(cafile=os.path.join(args.pki, "ca-bundle.pem"))
+    if args.max_version == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if args.listen:
         return ctx.wrap_socket(conn, server_side=True)
-    ctx = ssl.create_default_context(cafile=os.path.join(args.pki, "ca-bundle.pem"))
     return ctx.wrap_socket(conn, server_hostname="localhost")
 
 
@@ -101,6 +110,13 @@ def misbehave(conn, args):
         os.write(tls.fileno(), os.urandom(1024))
         linger(tls, args.linger)
         return
+    elif mode == "data-after-close-notify":
+        tls = handshake(conn, args)
+        while tls.recv(65536):  # b"" once tlscat's close_notify is in
+            pass
+        tls.sendall(bytes(i % 251 for i in range(1 << 20)))
+        tls.unwrap()  # sends close_notify
+        return
     elif mode == "no-close-notify":
         tls = handshake(conn, args)
         tls.sendall(HELLO)
@@ -117,6 +133,7 @@ def main():
     parser.add_argument("mode")
     parser.add_argument("--pki", required=True)
     parser.add_argument("--linger", type=float, default=10.0)
+    parser.add_argument("--max-version", choices=("1.2", "1.3"), default="1.3")
     role = parser.add_mutually_exclusive_group(required=True)
     role.add_argument("--listen", action="store_true")
     role.add_argument("--connect", type=int, metavar="PORT")

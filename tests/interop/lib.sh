@@ -35,6 +35,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 fail() {
+  skip_if_any_backend_refusal
   echo "FAIL: $*" >&2
   dump_logs >&2
   exit 1
@@ -104,13 +105,21 @@ say_file() {
 # feed NAME FILE: writes FILE to NAME's stdin in the background, then ends
 # that stdin (when the writing is done).
 feed() {
+  feed_and_hold "$1" "$2"
+  hangup "$1"
+}
+
+# feed_and_hold NAME FILE: writes FILE to NAME's stdin in the background;
+# the stdin stays open until hangup NAME.
+feed_and_hold() {
   local fd=${STDIN_FD[$1]}
   (
     for f in "${ALL_FDS[@]}"; do [[ $f == "$fd" ]] || eval "exec $f>&-"; done
-    cat "$2" >&"$fd"
+    # exec: the PID cleanup kills is cat's own (a killed subshell would
+    # leave its cat blocked on the FIFO, holding the case's output open).
+    exec cat "$2" >&"$fd"
   ) &
   FEEDERS+=($!)
-  hangup "$1"
 }
 
 # hangup NAME: ends NAME's stdin.
@@ -119,6 +128,10 @@ hangup() {
   [[ -n $fd ]] || return 0
   eval "exec $fd>&-"
   unset "STDIN_FD[$1]"
+  # The number is free again: a later start may get it for another FIFO.
+  local open=() f
+  for f in "${ALL_FDS[@]}"; do [[ $f == "$fd" ]] || open+=("$f"); done
+  ALL_FDS=("${open[@]}")
 }
 
 running() {
@@ -134,6 +147,18 @@ wait_until() {
     ((SECONDS < deadline)) || fail "timed out waiting for $what"
     sleep 0.02
   done
+}
+
+# expect_bytes NAME out|err SIZE: waits until NAME's stdout/stderr holds SIZE bytes.
+expect_bytes() {
+  local file="$WORK/$1.$2"
+  wait_until "$3 bytes in $1's std$2" has_bytes_or_died "$1" "$file" "$3"
+}
+
+has_bytes_or_died() {
+  (($(stat -c %s "$2" 2>/dev/null || echo 0) >= $3)) && return 0
+  running "$1" || fail "$1 exited with $(stat -c %s "$2" 2>/dev/null || echo 0) of $3 bytes in ${2##*/}"
+  return 1
 }
 
 has_text() {
@@ -173,6 +198,7 @@ finish() {
   unset "PID[$name]"
   if ((rc == 124 || rc == 137)); then fail "$name hung (killed by timeout)"; fi
   check_sanitizers "$name"
+  ((rc != 1)) || skip_if_backend_lacks "$name"
 }
 
 # A sanitized tlscat reports leaks and errors on stderr; ASan exits 1 then,
@@ -209,13 +235,83 @@ assert_lacks() {
 }
 
 # The line tlscat prints last on failure: "tlscat: <what failed>: <why>".
+error_line() {
+  grep '^tlscat: ' "$WORK/$1.err" 2>/dev/null | tail -n 1
+}
+
+# assert_error NAME TEXT...: NAME exited 1 and its error says one of the
+# TEXTs (the ways the libtls backends word one reason).
 assert_error() {
-  local name=$1 text=$2
+  local name=$1 text
+  shift
   assert_status "$name" 1
   local line
-  line=$(grep '^tlscat: ' "$WORK/$name.err" | tail -n 1)
-  [[ $line == *"$text"* ]] || fail "$name's error '$line' does not say '$text'"
-  echo "$name failed as expected: $line"
+  line=$(error_line "$name")
+  for text in "$@"; do
+    if [[ $line == *"$text"* ]]; then
+      echo "$name failed as expected: $line"
+      return 0
+    fi
+  done
+  local wanted
+  wanted=$(printf " '%s'" "$@")
+  fail "$name's error '$line' says none of:$wanted"
+}
+
+# assert_peer_subject NAME CN: tlscat NAME saw a peer certificate with the
+# test PKI's subject O=tlspp test, CN=CN. Backends print the subject in one
+# of two forms: OpenSSL's one-line "/O=.../CN=..." or RFC 4514's "O=...,CN=...".
+assert_peer_subject() {
+  local file="$WORK/$1.err"
+  grep -qxF "tlscat: peer subject: /O=tlspp test/CN=$2" "$file" ||
+    grep -qxF "tlscat: peer subject: O=tlspp test,CN=$2" "$file" ||
+    fail "$1 did not report the peer subject O=tlspp test, CN=$2"
+}
+
+# --- what the libtls backend can do -------------------------------------------
+
+# tlscat refuses an option whose capability the libtls backend lacks, before
+# any I/O, saying so: "tlscat: <option>: not supported by the libtls backend
+# tlspp was built with: <why>". That refusal is all a case can check on such a
+# backend: it skips, quoting it.
+readonly UNSUPPORTED="not supported by the libtls backend"
+
+skip_if_backend_lacks() {
+  local line
+  line=$(error_line "$1")
+  [[ $line == *"$UNSUPPORTED"* ]] || return 0
+  skip "$1 refused an option the libtls backend cannot honour: ${line#tlscat: }"
+}
+
+# A case fails as a consequence when one of its tlscats refused to start
+# (the peer waits for it in vain): that is a skip too.
+skip_if_any_backend_refusal() {
+  local f
+  for f in "$WORK"/*.err; do
+    [[ -f $f ]] || continue
+    f=${f##*/}
+    skip_if_backend_lacks "${f%.err}"
+  done
+}
+
+# backend_accepts ARGS...: whether tlscat takes the options ARGS (it builds
+# its config before connecting; port 0 is always refused). When not, the
+# refusal is in REFUSAL.
+REFUSAL=""
+backend_accepts() {
+  local err
+  err=$(timeout -k 2 "$PROC_TIMEOUT" "$TLSCAT" "$@" 127.0.0.1 0 2>&1 >/dev/null)
+  if [[ $err == *"$UNSUPPORTED"* ]]; then
+    REFUSAL=${err#tlscat: }
+    return 1
+  fi
+  [[ $err == *"connect to 127.0.0.1:0: Connection refused"* ]] ||
+    fail "tlscat $* failed before connecting: $err"
+}
+
+# require ARGS...: skips unless tlscat takes the options ARGS.
+require() {
+  backend_accepts "$@" || skip "the libtls backend refuses $*: $REFUSAL"
 }
 
 # A free TCP port on 127.0.0.1, for peers that cannot bind port 0 and tell.
