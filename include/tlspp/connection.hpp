@@ -56,7 +56,9 @@ class connection {
   /// returning io_status::closed shows that one). May want I/O like any other
   /// call. Calling it again after it succeeded returns ok. Before the
   /// handshake has completed there is nothing to notify: it sends nothing,
-  /// and every later call but close() fails.
+  /// and every later call but close() fails. What the peer sends after
+  /// this may be discarded by the backend (libtls-bearssl does, as TLS 1.2
+  /// allows): read what you expect first.
   io_result close();
 
   /// True once the handshake has completed.
