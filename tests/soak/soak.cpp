@@ -5,7 +5,7 @@
 // echoes what it reads; the main thread connects over the other end, sends a
 // pattern in chunks of varying size and checks every echoed byte. The
 // connections alternate TLS 1.3 and TLS 1.2, a fresh client and a reset one,
-// and every fourth presents a client certificate. Both sides share their
+// and half of them present a client certificate. Both sides share their
 // configs across the two threads.
 //
 // Prints one CSV row per sample and a summary; exits 1 on any TLS or data
