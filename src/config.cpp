@@ -21,7 +21,7 @@ config_state::config_state() {
   ensure_libtls_initialized();
   handle = tls_config_new();
   if (handle == nullptr) {
-    throw error{"config", "tls_config_new failed (out of memory)"};
+    throw error{errc::out_of_memory, "config", "tls_config_new failed (out of memory)"};
   }
 }
 
@@ -52,13 +52,13 @@ class options_applier {
  private:
   void check(int rc, std::string_view option) const {
     if (rc != 0) {
-      throw error{option_name("", option),
+      throw error{errc::config_rejected, option_name("", option),
                   message_of(tls_config_error(conf_), "rejected by libtls without a message")};
     }
   }
   static void exclusive(bool a, bool b, std::string_view a_name, std::string_view b_name) {
     if (a && b) {
-      throw error{option_name("", a_name),
+      throw error{errc::invalid_argument, option_name("", a_name),
                   std::string{"cannot be combined with "}.append(b_name) + "; set one of them"};
     }
   }
@@ -70,7 +70,7 @@ class options_applier {
   [[noreturn]] static void unsupported(std::string_view option, std::string_view lacks = {}) {
     std::string message = "not supported by the libtls backend tlspp was built with";
     if (!lacks.empty()) message.append(": ").append(lacks);
-    throw error{option_name("", option), message};
+    throw error{errc::unsupported, option_name("", option), message};
   }
 
   void apply_alpn(const std::vector<std::string>& alpn);
@@ -119,7 +119,7 @@ void options_applier::apply(const config_options& o) {
   }
   if (o.protocols) {
     if (o.protocols->empty()) {
-      throw error{option_name("", "protocols"), "the set is empty: no version could be negotiated"};
+      throw error{errc::invalid_argument, option_name("", "protocols"), "the set is empty: no version could be negotiated"};
     }
     if (*o.protocols == protocol_set{protocol::tlsv1_3}) {
       require(features_.tls1_3, "protocols", "it has no TLS 1.3, the only version in the set");
@@ -137,7 +137,7 @@ void options_applier::apply_alpn(const std::vector<std::string>& alpn) {
     // libtls takes a comma-separated list: a comma inside a name would
     // silently split it in two.
     if (name.empty() || name.find(',') != std::string::npos) {
-      throw error{option_name("", "alpn"),
+      throw error{errc::invalid_argument, option_name("", "alpn"),
                   "protocol name '" + name + "' is empty or contains a comma"};
     }
     if (!joined.empty()) joined += ',';
@@ -193,7 +193,7 @@ void options_applier::apply_identity(const config_options& o) {
   exclusive(o.ocsp_staple.has_value(), o.ocsp_staple_file.has_value(), "ocsp_staple",
             "ocsp_staple_file");
   if (o.key_password && !o.key_file) {
-    throw error{option_name("", "key_password"),
+    throw error{errc::invalid_argument, option_name("", "key_password"),
                 "needs key_file: libtls decrypts keys only as it loads them from a file"};
   }
   if (o.key_password) require(features_.encrypted_keys, "key_password", encrypted_keys_lacking);
@@ -246,7 +246,7 @@ void options_applier::apply_keypairs(const config_options& o) {
     auto either = [&](const auto& mem, const auto& file, std::string_view name, bool required,
                       const std::string* password) -> loaded_file {
       if (mem && file) {
-        throw error{option_name(where, name),
+        throw error{errc::invalid_argument, option_name(where, name),
                     std::string{"cannot be combined with "}.append(name) + "_file"};
       }
       if (mem) return loaded_file::view(*mem);
@@ -254,12 +254,12 @@ void options_applier::apply_keypairs(const config_options& o) {
         return loaded_file{*file, password, option_name(where, std::string{name} + "_file")};
       }
       if (required) {
-        throw error{option_name(where, name), "missing: a keypair needs a cert and a key"};
+        throw error{errc::invalid_argument, option_name(where, name), "missing: a keypair needs a cert and a key"};
       }
       return loaded_file{};
     };
     if (kp.key_password && !kp.key_file) {
-      throw error{option_name(where, "key_password"), "needs key_file"};
+      throw error{errc::invalid_argument, option_name(where, "key_password"), "needs key_file"};
     }
     if (kp.key_password) {
       require(features_.encrypted_keys, where + "key_password", encrypted_keys_lacking);
@@ -329,7 +329,7 @@ void options_applier::apply_session(const config_options& o) {
 #if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_LIFETIME
     const auto seconds = o.session_lifetime->count();
     if (seconds < 0 || seconds > std::numeric_limits<int>::max()) {
-      throw error{option_name("", "session_lifetime"), "out of range"};
+      throw error{errc::invalid_argument, option_name("", "session_lifetime"), "out of range"};
     }
     check(tls_config_set_session_lifetime(conf_, static_cast<int>(seconds)), "session_lifetime");
 #else
@@ -342,7 +342,7 @@ void options_applier::apply_session(const config_options& o) {
 #if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_FD
     const int fd = ::open(o.session_file->c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-      throw error{option_name("", "session_file"),
+      throw error{errc::config_rejected, option_name("", "session_file"),
                   "cannot open '" + o.session_file->string() + "': " + std::strerror(errno)};
     }
     state_.session_fd = fd;
@@ -401,15 +401,16 @@ config::config(const config_options& options) : config{} {
 
 void config::clear_keys() {
   if (!get_backend_features().clear_keys) {
-    throw error{"config::clear_keys",
+    throw error{errc::unsupported, "config::clear_keys",
                 "not supported by the libtls backend tlspp was built with: its servers read the "
                 "private keys from the config at every handshake, so clearing them would break "
                 "the servers configured before"};
   }
-  std::scoped_lock lock{state_->refcount_mutex};
-  tls_config_clear_keys(state_->handle);
+  const auto state = detail::config_state::of(*this);
+  std::scoped_lock lock{state->refcount_mutex};
+  tls_config_clear_keys(state->handle);
 }
 
-void* config::native_handle() const noexcept { return state_->handle; }
+void* config::native_handle() const noexcept { return state_ ? state_->handle : nullptr; }
 
 }  // namespace tlspp

@@ -6,6 +6,7 @@
 
 #include "libtls.hpp"
 #include "tlspp/config.hpp"
+#include "tlspp/error.hpp"
 
 namespace tlspp::detail {
 
@@ -25,7 +26,14 @@ struct config_state {
   config_state(const config_state&) = delete;
   config_state& operator=(const config_state&) = delete;
 
-  static std::shared_ptr<config_state> of(const config& conf) { return conf.state_; }
+  /// The state of `conf`; throws tlspp::error (errc::moved_from) for a
+  /// moved-from config.
+  static std::shared_ptr<config_state> of(const config& conf) {
+    if (!conf.state_) [[unlikely]] {
+      throw error{errc::moved_from, "config", "used after it was moved from"};
+    }
+    return conf.state_;
+  }
 };
 
 /// Runs `call` (a libtls call that drops `previous`'s count and/or raises

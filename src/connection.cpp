@@ -1,10 +1,12 @@
 #include "tlspp/connection.hpp"
 
+#include <climits>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <utility>
 
+#include "c_string.hpp"
 #include "connection_state.hpp"
 #include "server_state.hpp"
 #include "tlspp/error.hpp"
@@ -13,6 +15,7 @@ namespace tlspp {
 namespace detail {
 
 connection_state::~connection_state() {
+  if (io != nullptr) io->detached();
   if (ctx != nullptr) {
     with_configs_locked(conf.get(), nullptr, [this] {
       tls_free(ctx);
@@ -21,15 +24,45 @@ connection_state::~connection_state() {
   }
 }
 
+void connection_state_deleter::operator()(connection_state* state) const noexcept {
+  if (state->busy) {
+    state->orphaned = true;  // the running call frees it (see call_scope)
+  } else {
+    delete state;
+  }
+}
+
+void connection_state::fail(errc code, std::string message, io_status status) {
+  failure_code = code;
+  failure = std::move(message);
+  failure_status = status;
+}
+
+void connection_state::check_not_busy(std::string_view call) const {
+  if (busy) [[unlikely]] {
+    throw error{errc::busy, call,
+                "called from inside the connection's own transport callback, while a call of "
+                "that connection is running"};
+  }
+}
+
 void connection_state::forget_connection() noexcept {
+  if (io != nullptr) io->detached();
   owned_transport.reset();
   io = nullptr;
   callback_exception = nullptr;
+  transport_failed = false;
   transport_errno = 0;
+  transport_problem = {};
   transport_want = io_status::ok;
+  transport_moved = false;
   transport_eof = false;
+  peer_records = {};
   handshake_done = false;
   close_done = false;
+  peer_closed = false;
+  pending_send = 0;
+  failure_code = {};
   failure.clear();
   failure_status = io_status::failed;
 }
@@ -49,23 +82,44 @@ namespace {
 /// for: LibreSSL's TLS 1.3 record layer fails the connection on a read that
 /// wants to write or a write that wants to read ("unknown failure
 /// occurred"). The transport's own want is kept for the tlspp call's result.
-ssize_t record(connection_state& st, transfer t, ssize_t natural_want) noexcept {
+/// `bytes(0)` is a want in the callback's own direction.
+ssize_t record(connection_state& st, transfer t, std::size_t len, io_status natural_status,
+               ssize_t natural_want) noexcept {
   const std::ptrdiff_t v = t.value();
-  if (t.is_want()) {
-    st.transport_want =
-        v == transfer::want_recv_value ? io_status::want_recv : io_status::want_send;
+  if (v > 0) {
+    if (static_cast<std::size_t>(v) > len) {
+      st.transport_failed = true;
+      st.transport_problem = "the callback reported more bytes than the buffer holds";
+      return -1;
+    }
+    st.transport_moved = true;
+    return static_cast<ssize_t>(v);
+  }
+  if (v == 0 && len == 0) return 0;
+  if (v == 0 || t.is_want()) {
+    st.transport_want = v == 0                             ? natural_status
+                        : v == transfer::want_recv_value ? io_status::want_recv
+                                                         : io_status::want_send;
     return natural_want;
   }
+  if (t.is_end_of_stream()) {
+    if (natural_status == io_status::want_recv) {
+      st.transport_eof = true;
+      return 0;
+    }
+    st.transport_problem = "a write callback answered end_of_stream()";
+  }
+  st.transport_failed = true;
   if (v == transfer::failed_value) st.transport_errno = t.errno_value();
-  return static_cast<ssize_t>(v);
+  return -1;
 }
 
 template <class Call>
-ssize_t guarded(connection_state& st, ssize_t natural_want, Call&& call) noexcept {
+ssize_t guarded(connection_state& st, Call&& call) noexcept {
   // No exception may unwind through libtls's C frames: keep it for the
   // tlspp call that is running, and fail the libtls call.
   try {
-    return record(st, call(), natural_want);
+    return call();
   } catch (...) {
     st.callback_exception = std::current_exception();
     return -1;
@@ -76,28 +130,20 @@ ssize_t guarded(connection_state& st, ssize_t natural_want, Call&& call) noexcep
 
 ssize_t read_trampoline(::tls*, void* buf, size_t len, void* arg) noexcept {
   auto& st = *static_cast<connection_state*>(arg);
-  return guarded(st, TLS_WANT_POLLIN, [&] {
-    transfer t = st.io->read({static_cast<std::byte*>(buf), len});
-    if (t.value() > static_cast<std::ptrdiff_t>(len)) {
-      throw error{"transport read", "callback reported more bytes than the buffer holds"};
-    }
-    if (t == transfer::end_of_stream()) st.transport_eof = true;
-    return t;
+  return guarded(st, [&] {
+    const std::span<std::byte> buffer{static_cast<std::byte*>(buf), len};
+    const ssize_t n =
+        record(st, st.io->read(buffer), len, io_status::want_recv, TLS_WANT_POLLIN);
+    if (n > 0 && !st.handshake_done) st.peer_records.feed(buffer.first(static_cast<size_t>(n)));
+    return n;
   });
 }
 
 ssize_t write_trampoline(::tls*, const void* buf, size_t len, void* arg) noexcept {
   auto& st = *static_cast<connection_state*>(arg);
-  return guarded(st, TLS_WANT_POLLOUT, [&] {
-    transfer t = st.io->write({static_cast<const std::byte*>(buf), len});
-    if (t.value() > static_cast<std::ptrdiff_t>(len)) {
-      throw error{"transport write", "callback reported more bytes than it was given"};
-    }
-    if (t.value() == 0 && len != 0) {
-      // libtls reads 0 from a write as an error without a reason; say it.
-      throw error{"transport write", "callback wrote 0 bytes; answer want_send() instead"};
-    }
-    return t;
+  return guarded(st, [&] {
+    return record(st, st.io->write({static_cast<const std::byte*>(buf), len}), len,
+                  io_status::want_send, TLS_WANT_POLLOUT);
   });
 }
 
@@ -119,48 +165,100 @@ constexpr std::string_view name_of(operation op) {
   return "?";
 }
 
-io_result failure(connection_state& st, operation op, io_status status, std::string_view why) {
-  std::string message{name_of(op)};
-  message.append(": ").append(message_of(tls_error(st.ctx), why));
-  if (st.transport_errno != 0) {
-    message.append(" (transport: ").append(std::strerror(st.transport_errno)).append(")");
-  } else if (st.transport_eof && status == io_status::failed) {
-    message.append(" (the peer closed the transport)");
+constexpr io_result failed_result{io_status::failed, 0};
+
+/// Records a failure of `op` and returns its result.
+io_result fail(connection_state& st, operation op, errc code, std::string_view why,
+               io_status status = io_status::failed) {
+  st.fail(code, std::string{name_of(op)}.append(": ").append(why), status);
+  return io_result{status, 0};
+}
+
+/// A failure libtls reported: its message, or the transport's when the
+/// transport failed (libtls would only say "read failed: Success").
+io_result libtls_failure(connection_state& st, operation op) {
+  if (st.transport_failed) {
+    std::string why{"the transport failed"};
+    if (!st.transport_problem.empty()) {
+      why.append(": ").append(st.transport_problem);
+    } else if (st.transport_errno != 0) {
+      why.append(": ").append(std::strerror(st.transport_errno));
+    }
+    return fail(st, op, errc::transport_failed, why);
   }
-  // Sticky: libtls must not be called again after a fatal error, and a
-  // second call would lose the reason ("...: Success").
-  st.failure = message;
-  st.failure_status = status;
-  return io_result{status, 0, std::move(message)};
+  // Some backends report a cut stream as an error ("unexpected eof"),
+  // others as end of stream: both are truncation once the handshake is
+  // done, and end the handshake before.
+  if (st.transport_eof && op == operation::read && st.handshake_done) {
+    return fail(st, op, errc::truncated, "the peer closed the transport without close_notify",
+                io_status::truncated);
+  }
+  std::string why{message_of(tls_error(st.ctx), "failed")};
+  if (st.transport_eof) {
+    why.append(" (the peer closed the transport)");
+  }
+  if (!st.handshake_done) {
+    return fail(st, op,
+                st.transport_eof ? errc::peer_closed_during_handshake : errc::handshake_failed,
+                why);
+  }
+  return fail(st, op, errc::protocol_error, why);
 }
 
 /// The result of every call once the connection has failed or been cut:
-/// recv keeps reporting a cut as truncated; anything else is unusable.
+/// recv keeps reporting a cut as truncated; anything else fails.
 io_result failed_earlier(const connection_state& st, operation op) {
   if (op == operation::read && st.failure_status == io_status::truncated) {
-    return io_result{io_status::truncated, 0, st.failure};
+    return io_result{io_status::truncated, 0};
   }
-  return io_result{io_status::failed, 0,
-                   std::string{name_of(op)} + ": connection unusable: " + st.failure};
+  return failed_result;
 }
 
 /// Marks the connection failed by a callback's exception, then rethrows it.
 [[noreturn]] void rethrow_callback_exception(connection_state& st, operation op) {
   const std::exception_ptr e = std::exchange(st.callback_exception, nullptr);
-  st.failure = std::string{name_of(op)} + ": the transport callback threw";
+  std::string why = std::string{name_of(op)}.append(": the transport callback threw");
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    st.failure.append(": ").append(ex.what());
+    st.fail(errc::callback_threw, why.append(": ").append(ex.what()));
+    throw;
+  } catch (...) {
+    st.fail(errc::callback_threw, why);
     throw;
   }
 }
 
-/// libtls may answer "want" after consuming a record that carried no data
-/// (TLS 1.3 tickets, key updates) even though the transport never said it
-/// would block; calling again is then all it needs. Bounded, so a backend
-/// that keeps asking cannot spin forever.
-constexpr int max_spurious_wants = 64;
+}  // namespace
+
+/// Marks a connection busy for the length of one tlspp call, so that its
+/// callbacks cannot re-enter it; frees it at the end if a callback
+/// destroyed it meanwhile (connection_state_deleter).
+class call_scope {
+ public:
+  explicit call_scope(connection_state& st) noexcept : st_{st} { st_.busy = true; }
+  call_scope(const call_scope&) = delete;
+  call_scope& operator=(const call_scope&) = delete;
+  ~call_scope() {
+    if (st_.orphaned) {
+      st_.busy = false;
+      delete &st_;
+    } else {
+      st_.busy = false;
+    }
+  }
+
+ private:
+  connection_state& st_;
+};
+
+namespace {
+
+/// How many times in a row libtls may ask for I/O that its transport never
+/// asked for, with no byte moving, before tlspp calls the backend stalled.
+/// (Backends answer a want after consuming a record that carried no data,
+/// a TLS 1.3 ticket or key update; calling again is then all they need.)
+constexpr int max_idle_wants = 1024;
 
 io_result drive_handshake(connection_state& st);
 
@@ -168,46 +266,62 @@ io_result drive_handshake(connection_state& st);
 /// wants I/O, and turns its answer into an io_result.
 template <class Call>
 io_result drive(connection_state& st, operation op, Call&& call) {
+  if (st.failed()) return failed_earlier(st, op);
   if (st.io == nullptr) {
-    return io_result{io_status::failed, 0,
-                     std::string{name_of(op)} + ": not connected (call connect() or accept())"};
+    return fail(st, op, errc::misuse, "not connected (call connect() or accept())");
   }
-  if (!st.failure.empty()) return failed_earlier(st, op);
   if ((op == operation::read || op == operation::write) && !st.handshake_done) [[unlikely]] {
     // libtls would run the handshake inside the read or write; running it
     // apart makes a transport that ends mid-handshake a failed handshake,
     // never a truncated read.
     if (io_result r = drive_handshake(st); !r.ok()) return r;
   }
-  for (int spins = 0;; ++spins) {
+  for (int idle_wants = 0;;) {
     st.transport_want = io_status::ok;
+    st.transport_moved = false;
+    st.transport_failed = false;
     st.transport_errno = 0;
+    st.transport_problem = {};
     const ssize_t n = call();
     if (st.callback_exception) rethrow_callback_exception(st, op);
+    if (st.orphaned) return failed_result;  // destroyed by its own callback
     if (n >= 0) {
+      if (op == operation::handshake) {
+        // libtls reports success when the peer's close_notify (or the end
+        // of its stream) interrupts the handshake: check it really ended.
+        if (st.transport_eof) {
+          return fail(st, op, errc::peer_closed_during_handshake,
+                      "the peer closed the transport before the handshake completed");
+        }
+        if (st.peer_records.last_was_alert()) {
+          return fail(st, op, errc::peer_closed_during_handshake,
+                      st.peer_records.last_was_plaintext_close_notify()
+                          ? "the peer sent close_notify before the handshake completed"
+                          : "the peer sent an alert before the handshake completed");
+        }
+        st.handshake_done = true;
+      }
       if (op == operation::read && n == 0) {
         if (st.transport_eof) {
-          return failure(st, op, io_status::truncated,
-                         "the peer closed the transport without close_notify");
+          return fail(st, op, errc::truncated,
+                      "the peer closed the transport without close_notify", io_status::truncated);
         }
-        return io_result{io_status::closed, 0, {}};
+        st.peer_closed = true;
+        return io_result{io_status::closed, 0};
       }
-      // Any completed handshake, read or write means the handshake is done.
-      if (op != operation::close) st.handshake_done = true;
-      return io_result{io_status::ok, static_cast<std::size_t>(n), {}};
+      return io_result{io_status::ok, static_cast<std::size_t>(n)};
     }
     if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
-      if (st.transport_want != io_status::ok) return io_result{st.transport_want, 0, {}};
-      if (spins == max_spurious_wants) {
-        return io_result{n == TLS_WANT_POLLIN ? io_status::want_recv : io_status::want_send, 0, {}};
+      if (st.transport_want != io_status::ok) return io_result{st.transport_want, 0};
+      if (st.transport_moved) {
+        idle_wants = 0;
+      } else if (++idle_wants == max_idle_wants) {
+        return fail(st, op, errc::backend_stalled,
+                    "libtls keeps asking for I/O that the transport never asked for");
       }
       continue;
     }
-    // Some backends report a cut stream as an error ("unexpected eof"),
-    // others as end of stream: both are truncation when the transport ended
-    // (after the handshake: see above).
-    const bool cut = op == operation::read && st.transport_eof;
-    return failure(st, op, cut ? io_status::truncated : io_status::failed, "failed");
+    return libtls_failure(st, op);
   }
 }
 
@@ -216,45 +330,70 @@ io_result drive_handshake(connection_state& st) {
                [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
 }
 
+/// libtls takes at most INT_MAX bytes per call ("buflen too long", and the
+/// connection is dead): a larger buffer is served a prefix.
+template <class T>
+std::span<T> clamped(std::span<T> buffer) noexcept {
+  constexpr std::size_t max = INT_MAX;
+  return buffer.size() > max ? buffer.first(max) : buffer;
+}
+
 }  // namespace
 }  // namespace detail
 
-connection::connection(std::unique_ptr<detail::connection_state> state) noexcept
-    : state_{std::move(state)} {}
+connection::connection(state_ptr state) noexcept : state_{std::move(state)} {}
 connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
-namespace {
-[[noreturn, gnu::cold]] void throw_moved_from() {
-  throw error{"connection", "used after it was moved from"};
-}
-}  // namespace
-
 detail::connection_state& connection::live_state() const {
-  if (!state_) [[unlikely]]
-    throw_moved_from();
+  if (!state_) [[unlikely]] {
+    throw error{errc::moved_from, "connection", "used after it was moved from"};
+  }
   return *state_;
 }
 
 io_result connection::handshake() {
   auto& st = live_state();
-  if (st.handshake_done && st.failure.empty()) return {};
+  st.check_not_busy("connection::handshake");
+  if (st.handshake_done && !st.failed()) return {};
+  const detail::call_scope scope{st};
   return detail::drive_handshake(st);
 }
 
 io_result connection::recv(std::span<std::byte> buffer) {
   auto& st = live_state();
+  st.check_not_busy("connection::recv");
+  if (st.failed()) return detail::failed_earlier(st, detail::operation::read);
+  if (st.peer_closed) return io_result{io_status::closed, 0};
   if (buffer.empty()) return {};
+  const std::span<std::byte> b = detail::clamped(buffer);
+  const detail::call_scope scope{st};
   return detail::drive(st, detail::operation::read,
-                       [&] { return tls_read(st.ctx, buffer.data(), buffer.size()); });
+                       [&] { return tls_read(st.ctx, b.data(), b.size()); });
 }
 
 io_result connection::send(std::span<const std::byte> data) {
   auto& st = live_state();
+  st.check_not_busy("connection::send");
+  if (st.failed()) return detail::failed_earlier(st, detail::operation::write);
   if (data.empty()) return {};
-  return detail::drive(st, detail::operation::write,
-                       [&] { return tls_write(st.ctx, data.data(), data.size()); });
+  const std::span<const std::byte> b = detail::clamped(data);
+  if (b.size() < st.pending_send) [[unlikely]] {
+    return detail::fail(st, detail::operation::write, errc::send_retry_mismatch,
+                        "retried with " + std::to_string(b.size()) +
+                            " bytes after a call with " + std::to_string(st.pending_send) +
+                            " wanted I/O: retry with the same data");
+  }
+  const detail::call_scope scope{st};
+  const io_result r = detail::drive(st, detail::operation::write,
+                                    [&] { return tls_write(st.ctx, b.data(), b.size()); });
+  if (r.want_io()) {
+    st.pending_send = b.size();
+  } else if (r.ok()) {
+    st.pending_send = 0;
+  }
+  return r;
 }
 
 io_result connection::send(std::string_view data) {
@@ -263,21 +402,37 @@ io_result connection::send(std::string_view data) {
 
 io_result connection::close() {
   auto& st = live_state();
+  st.check_not_busy("connection::close");
   if (st.close_done) return {};
-  io_result r = detail::drive(st, detail::operation::close,
-                              [&] { return static_cast<ssize_t>(tls_close(st.ctx)); });
-  if (r.ok()) {
+  if (st.failed()) return detail::failed_earlier(st, detail::operation::close);
+  if (!st.handshake_done && st.io != nullptr) {
+    // Nothing to notify; libtls would fail ("shutdown while in init") or,
+    // worse, let a later call start the handshake anyway.
     st.close_done = true;
-    // libtls would let a later call start the handshake anyway.
-    if (!st.handshake_done) st.failure = "closed before the handshake completed";
+    st.fail(errc::closed_before_handshake, "close: closed before the handshake completed");
+    return {};
   }
+  const detail::call_scope scope{st};
+  const io_result r = detail::drive(st, detail::operation::close,
+                                    [&] { return static_cast<ssize_t>(tls_close(st.ctx)); });
+  if (r.ok()) st.close_done = true;
   return r;
 }
 
 bool connection::handshake_done() const noexcept { return state_ && state_->handshake_done; }
 
+std::error_code connection::error_code() const noexcept {
+  if (!state_ || !state_->failed()) return {};
+  return make_error_code(state_->failure_code);
+}
+
+const std::string& connection::error_message() const noexcept {
+  static const std::string none;
+  return state_ ? state_->failure : none;
+}
+
 bool connection::peer_cert_contains_name(std::string_view name) const {
-  const std::string n{name};
+  const std::string n = detail::c_string(name, "connection::peer_cert_contains_name: name");
   return tls_peer_cert_contains_name(live_state().ctx, n.c_str()) == 1;
 }
 

@@ -135,7 +135,7 @@ connection_info connection::info() const {
   ::tls* ctx = live_state().ctx;
   const char* version = tls_conn_version(ctx);
   if (version == nullptr || !state_->handshake_done) {
-    throw error{"connection::info", "the handshake has not completed"};
+    throw error{errc::misuse, "connection::info", "the handshake has not completed"};
   }
   connection_info info;
   info.version = version;

@@ -1,6 +1,8 @@
 // Private side of tlspp::connection: one libtls context and its transport.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -8,6 +10,8 @@
 
 #include "config_state.hpp"
 #include "libtls.hpp"
+#include "record_scanner.hpp"
+#include "tlspp/error.hpp"
 #include "tlspp/io_result.hpp"
 #include "tlspp/transport.hpp"
 
@@ -28,23 +32,44 @@ struct connection_state {
   std::unique_ptr<transport> owned_transport;
   transport* io = nullptr;
 
-  /// Set by the callbacks during one libtls call.
+  // --- what the callbacks saw during one libtls call ----------------------
   std::exception_ptr callback_exception;
+  /// The transport answered failed() (with this errno, 0 for none) or broke
+  /// its contract (then `transport_problem` says how).
+  bool transport_failed = false;
   int transport_errno = 0;
-  /// What the transport itself wanted during the call (want_recv or
-  /// want_send), or ok when it never answered a want.
+  std::string_view transport_problem;
+  /// What the transport itself wanted (want_recv or want_send), or ok when
+  /// it never answered a want.
   io_status transport_want = io_status::ok;
+  /// The transport moved bytes: libtls made progress, so a want from libtls
+  /// alone is worth another call.
+  bool transport_moved = false;
   /// Sticky: the read side of the transport reported end of stream.
   bool transport_eof = false;
+  /// The records the peer sent, followed until the handshake completes.
+  record_scanner peer_records;
 
+  // --- the connection's own state ----------------------------------------
   bool handshake_done = false;
   bool close_done = false;
+  /// recv() returned closed: it says so again without asking libtls.
+  bool peer_closed = false;
+  /// The size of a send() that wanted I/O: its retry must offer as much.
+  std::size_t pending_send = 0;
+  /// A call of this connection is running (callbacks may be called).
+  bool busy = false;
+  /// The connection was destroyed from inside its own callback: the running
+  /// call frees this state when libtls has returned.
+  bool orphaned = false;
+
   /// Sticky: why the connection failed (a failed call, a callback that
   /// threw). Every later call reports it without touching libtls or the
   /// transport: OpenSSL forbids I/O after a fatal error, and a callback
   /// error leaves no trace in libtls's own state.
+  errc failure_code{};
   std::string failure;
-  /// What `failure` means to a later recv: failed, or truncated when the
+  /// What the failure means to a later recv: failed, or truncated when the
   /// transport ended without close_notify (then recv keeps saying so).
   io_status failure_status = io_status::failed;
 
@@ -53,7 +78,12 @@ struct connection_state {
   connection_state& operator=(const connection_state&) = delete;
   ~connection_state();
 
-  /// Drops the transport and per-connection flags (not the context).
+  [[nodiscard]] bool failed() const noexcept { return failure_code != errc{}; }
+  /// Records a failure; later calls report it.
+  void fail(errc code, std::string message, io_status status = io_status::failed);
+  /// Throws tlspp::error (errc::busy) when a call of this connection is running.
+  void check_not_busy(std::string_view call) const;
+  /// Drops the transport (telling it) and the per-connection state (not the context).
   void forget_connection() noexcept;
   /// Installs the transport: `owned` if set (then `io` points into it),
   /// else the caller's `io`.

@@ -22,7 +22,8 @@ fd_transport::~fd_transport() {
 transfer fd_transport::read(std::span<std::byte> buffer) {
   for (;;) {
     const ssize_t n = ::read(read_fd_, buffer.data(), buffer.size());
-    if (n >= 0) return transfer::bytes(static_cast<std::size_t>(n));
+    if (n > 0) return transfer::bytes(static_cast<std::size_t>(n));
+    if (n == 0) return buffer.empty() ? transfer::bytes(0) : transfer::end_of_stream();
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return transfer::want_recv();
     return transfer::failed(errno);
@@ -51,7 +52,7 @@ int connect_tcp(const char* host, const char* port) {
   addrinfo* found = nullptr;
   const std::string where = std::string{"client::connect "} + host + ":" + port;
   if (const int rc = ::getaddrinfo(host, port, &hints, &found); rc != 0) {
-    throw error{where, ::gai_strerror(rc)};
+    throw error{errc::transport_failed, where, ::gai_strerror(rc)};
   }
   int last_errno = 0;
   int fd = -1;
@@ -72,7 +73,7 @@ int connect_tcp(const char* host, const char* port) {
     }
   }
   ::freeaddrinfo(found);
-  if (fd < 0) throw error{where, std::strerror(last_errno)};
+  if (fd < 0) throw error{errc::transport_failed, where, std::strerror(last_errno)};
   return fd;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "tlspp/error.hpp"
 #include "tlspp_backend_config.hpp"
 
 namespace tlspp::detail {
@@ -19,6 +20,6 @@ void ensure_libtls_initialized();
 std::string_view message_of(const char* libtls_message, std::string_view fallback);
 
 /// Throws tlspp::error for a failed libtls context call.
-[[noreturn]] void throw_context_error(::tls* ctx, std::string_view where);
+[[noreturn]] void throw_context_error(::tls* ctx, errc code, std::string_view where);
 
 }  // namespace tlspp::detail

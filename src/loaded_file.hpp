@@ -38,12 +38,12 @@ class loaded_file {
       } else if (password != nullptr) {
         why.append(": wrong password, or not a private key");
       }
-      throw error{option, why};
+      throw error{errc::config_rejected, option, why};
     }
 #else
     (void)path;
     (void)password;
-    throw error{option, "loading files is not supported by this libtls backend"};
+    throw error{errc::unsupported, option, "loading files is not supported by this libtls backend"};
 #endif
   }
 

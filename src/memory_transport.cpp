@@ -7,6 +7,23 @@
 
 namespace tlspp {
 
+memory_transport::memory_transport(std::size_t outbox_limit) : outbox_limit_{outbox_limit} {
+  if (outbox_limit == 0) {
+    throw error{errc::invalid_argument, "memory_transport: outbox_limit",
+                "0 would keep every byte from being sent"};
+  }
+}
+
+void memory_transport::detached() noexcept {
+  pending_ = {};
+  pending_filled_ = 0;
+  handed_out_pending_ = false;
+}
+
+void memory_transport::reset() noexcept {
+  *this = memory_transport{outbox_limit_};  // cannot throw: the limit was checked
+}
+
 std::span<std::byte> memory_transport::receive_buffer(std::size_t min_size) {
   // Straight into libtls's buffer only while nothing is queued ahead of it,
   // so that bytes stay in the order they arrived.
@@ -30,13 +47,13 @@ std::span<std::byte> memory_transport::inbox_space(std::size_t min_size) {
 void memory_transport::commit_received(std::size_t n) {
   if (handed_out_pending_) {
     if (n > pending_.size() - pending_filled_) {
-      throw error{"memory_transport::commit_received", "more bytes than receive_buffer() held"};
+      throw error{errc::misuse, "memory_transport::commit_received", "more bytes than receive_buffer() held"};
     }
     pending_filled_ += n;
     return;
   }
   if (n > inbox_.size() - inbox_committed_) {
-    throw error{"memory_transport::commit_received", "more bytes than receive_buffer() held"};
+    throw error{errc::misuse, "memory_transport::commit_received", "more bytes than receive_buffer() held"};
   }
   inbox_committed_ += n;
 }
@@ -109,7 +126,7 @@ transfer memory_transport::write(std::span<const std::byte> buffer) {
 
 void memory_transport::consume_sent(std::size_t n) {
   if (n > outbox_.size() - outbox_head_) {
-    throw error{"memory_transport::consume_sent", "more bytes than to_send() held"};
+    throw error{errc::misuse, "memory_transport::consume_sent", "more bytes than to_send() held"};
   }
   outbox_head_ += n;
   if (outbox_head_ == outbox_.size()) {

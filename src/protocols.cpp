@@ -19,7 +19,7 @@ protocol_set::protocol_set(std::string_view spec) {
   const std::string text{spec};
   std::uint32_t parsed = 0;
   if (tls_config_parse_protocols(&parsed, text.c_str()) != 0) {
-    throw error{"config option protocols", "libtls cannot parse protocol string '" + text + "'"};
+    throw error{errc::invalid_argument, "config option protocols", "libtls cannot parse protocol string '" + text + "'"};
   }
   bits_ = parsed;
 }

@@ -13,11 +13,15 @@ namespace tlspp {
 
 /// A client context: configure it once, connect it over any transport, then
 /// use it as a connection. reset() makes it ready for a new connection.
-class client : public connection {
+/// Move-only; a moved-from client throws tlspp::error (errc::moved_from).
+class client final : public connection {
  public:
   /// Creates and configures a client context; throws tlspp::error when
   /// libtls rejects the config.
   explicit client(const config& conf);
+  client(client&&) noexcept;
+  client& operator=(client&&) noexcept;
+  ~client();
 
   /// Forgets the connection (no I/O, like the destructor) and re-configures.
   void reset(const config& conf);
@@ -26,8 +30,10 @@ class client : public connection {
   /// and `transfer(std::span<const std::byte>)` to write. `servername` is
   /// sent with SNI (unless it is an IP address) and checked against the
   /// server's certificate; empty means no name, which fails verification
-  /// unless insecure_noverifyname is set. No I/O happens until handshake(),
-  /// recv() or send().
+  /// unless insecure_noverifyname is set. A name with a NUL byte, or longer
+  /// than a DNS name can be (253 bytes), throws tlspp::error
+  /// (errc::invalid_argument); after any failed connect() the client can
+  /// connect again. No I/O happens until handshake(), recv() or send().
   template <read_callback Read, write_callback Write>
   void connect(std::string_view servername, Read read, Write write) {
     connect(servername, std::unique_ptr<transport>{new detail::callback_transport<Read, Write>(

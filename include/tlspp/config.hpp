@@ -138,7 +138,8 @@ struct config_options {
 ///
 /// Thread safety: a config is immutable once built (except `clear_keys`), and
 /// copies share it, so one config may serve any number of contexts in any
-/// number of threads at once.
+/// number of threads at once. A moved-from config throws tlspp::error
+/// (errc::moved_from) wherever it is used.
 class config {
  public:
   /// The defaults of libtls: verify everything against the system's CAs.
@@ -156,7 +157,8 @@ class config {
   /// the keys from the config (backend_features::clear_keys is false there).
   void clear_keys();
 
-  /// The libtls object (`struct tls_config*`), for calls tlspp does not wrap.
+  /// The libtls object (`struct tls_config*`), for calls tlspp does not
+  /// wrap; null for a moved-from config.
   [[nodiscard]] void* native_handle() const noexcept;
 
  private:

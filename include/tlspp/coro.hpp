@@ -123,7 +123,7 @@ task<io_result> send(connection& conn, std::span<const std::byte> data, W& w) {
     if (!r.ok()) co_return r;
     sent += r.bytes;
   }
-  co_return io_result{io_status::ok, sent, {}};
+  co_return io_result{io_status::ok, sent};
 }
 
 template <waiter W>

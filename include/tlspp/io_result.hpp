@@ -3,7 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
+#include <type_traits>
 
 namespace tlspp {
 
@@ -14,31 +14,36 @@ enum class io_status : std::uint8_t {
   want_recv,
   /// The transport needs to send before going on: yield, then call again.
   want_send,
-  /// recv: clean end of stream; the peer sent close_notify.
+  /// recv: clean end of stream; the peer sent close_notify. Final: later
+  /// recv calls repeat it.
   closed,
   /// recv: the transport ended without the peer's close_notify, so the data
   /// may have been cut short by an attacker or a crash. Not a clean end.
   /// Final: later recv calls repeat it, other calls fail.
   truncated,
-  /// The call failed; `error` says why. The connection is no longer usable.
+  /// The call failed; the connection's error_code() and error_message() say
+  /// why. Final: every later call fails the same way.
   failed,
 };
 
-/// The outcome of handshake(), recv(), send() and close().
-struct io_result {
+/// The outcome of handshake(), recv(), send() and close(): a status and a
+/// byte count, small and trivially copyable. Why a call failed lives on the
+/// connection (connection::error_code(), connection::error_message()), as
+/// libtls keeps it on the context. Ignoring a result is a compiler warning:
+/// a send() may move only a prefix, and any call may want I/O.
+struct [[nodiscard]] io_result {
   io_status status = io_status::ok;
   /// Bytes received or sent (only with io_status::ok).
   std::size_t bytes = 0;
-  /// With io_status::failed or ::truncated: the call that failed and libtls's
-  /// message (plus the transport's, when it reported an errno).
-  std::string error;
 
-  [[nodiscard]] bool ok() const noexcept { return status == io_status::ok; }
-  [[nodiscard]] bool want_io() const noexcept {
+  [[nodiscard]] constexpr bool ok() const noexcept { return status == io_status::ok; }
+  [[nodiscard]] constexpr bool want_io() const noexcept {
     return status == io_status::want_recv || status == io_status::want_send;
   }
-  explicit operator bool() const noexcept { return ok(); }
+  constexpr explicit operator bool() const noexcept { return ok(); }
+  friend constexpr bool operator==(io_result, io_result) noexcept = default;
 };
+static_assert(std::is_trivially_copyable_v<io_result>);
 
 /// "ok", "want_recv", ...: for logs and test failure messages.
 const char* to_string(io_status status) noexcept;

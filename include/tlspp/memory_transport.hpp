@@ -24,11 +24,19 @@ namespace tlspp {
 ///
 /// Send path: libtls may offer different bytes when it retries a write, so
 /// written ciphertext is copied once into an outbox; drain it with
-/// to_send()/consume_sent(). Past `outbox_limit` bytes the transport answers
-/// want_send, which is the back-pressure a slow peer needs.
+/// to_send()/consume_sent(). Once the outbox holds at least `outbox_limit`
+/// bytes the transport answers want_send, which is the back-pressure a slow
+/// peer needs.
+///
+/// When its connection is destroyed or reset, the transport learns it
+/// (transport::detached()): read_pending() turns false and receive_buffer()
+/// stops handing out libtls's freed buffer. reset() empties it for reuse by
+/// another connection.
 class memory_transport final : public transport {
  public:
-  explicit memory_transport(std::size_t outbox_limit = 64 * 1024) : outbox_limit_{outbox_limit} {}
+  /// Throws tlspp::error (errc::invalid_argument) for a limit of 0, with
+  /// which nothing could ever be sent.
+  explicit memory_transport(std::size_t outbox_limit = 64 * 1024);
 
   // --- receiving ---------------------------------------------------------
 
@@ -76,8 +84,15 @@ class memory_transport final : public transport {
   /// changed its buffer, to exercise the copying fallback.
   void simulate_buffer_change_for_testing() noexcept { force_buffer_change_ = true; }
 
+  /// Forgets everything: queued bytes both ways, end of stream, libtls's
+  /// buffer, statistics. For reuse by a new connection.
+  void reset() noexcept;
+
   transfer read(std::span<std::byte> buffer) override;
   transfer write(std::span<const std::byte> buffer) override;
+  /// The connection is gone: libtls's buffer with it (bytes the caller put
+  /// there are dropped along with the connection).
+  void detached() noexcept override;
 
  private:
   std::span<std::byte> inbox_space(std::size_t min_size);

@@ -14,12 +14,28 @@ namespace detail {
 struct server_state;
 }
 
+class server;
+
+/// A connection a server accepted: a connection, and nothing else.
+/// Move-only; a moved-from one throws tlspp::error (errc::moved_from).
+class server_connection final : public connection {
+ public:
+  server_connection(server_connection&&) noexcept;
+  server_connection& operator=(server_connection&&) noexcept;
+  ~server_connection();
+
+ private:
+  friend class server;
+  explicit server_connection(state_ptr state) noexcept;
+};
+
 /// A server context: configure it once, accept any number of connections.
 ///
 /// Each accepted connection keeps what it needs of the server alive, so a
 /// server may be moved, reset or destroyed while its connections go on.
 /// Thread safety: accept() may not run concurrently on one server; the
-/// accepted connections are independent of each other.
+/// accepted connections are independent of each other. A moved-from server
+/// throws tlspp::error (errc::moved_from).
 class server {
  public:
   /// Creates and configures a server context; throws tlspp::error when
@@ -37,23 +53,23 @@ class server {
   /// Accepts a connection over two callables (see client::connect). No I/O
   /// happens until the connection's handshake(), recv() or send().
   template <read_callback Read, write_callback Write>
-  [[nodiscard]] connection accept(Read read, Write write) {
+  [[nodiscard]] server_connection accept(Read read, Write write) {
     return accept(std::unique_ptr<transport>{
         new detail::callback_transport<Read, Write>(std::move(read), std::move(write))});
   }
-  [[nodiscard]] connection accept(std::unique_ptr<transport> io);
+  [[nodiscard]] server_connection accept(std::unique_ptr<transport> io);
   /// Over a transport the caller owns; it must outlive the connection.
-  [[nodiscard]] connection accept(transport& io);
+  [[nodiscard]] server_connection accept(transport& io);
   /// Over an accepted socket the caller owns.
-  [[nodiscard]] connection accept_socket(int socket);
+  [[nodiscard]] server_connection accept_socket(int socket);
   /// Over two file descriptors the caller owns.
-  [[nodiscard]] connection accept_fds(int read_fd, int write_fd);
+  [[nodiscard]] server_connection accept_fds(int read_fd, int write_fd);
 
   /// The libtls context (`struct tls*`).
   [[nodiscard]] void* native_handle() const noexcept;
 
  private:
-  connection accept_over(std::unique_ptr<transport> owned, transport* io);
+  server_connection accept_over(std::unique_ptr<transport> owned, transport* io);
   std::shared_ptr<detail::server_state> state_;
 };
 

@@ -14,9 +14,19 @@ namespace tlspp {
 /// put in the buffer, `end_of_stream()` when the peer closed its side,
 /// `want_recv()`/`want_send()` when it cannot go on yet (the tlspp call then
 /// returns the same "want" so the caller can yield and retry), or `failed()`.
-/// A write callback answers with how many bytes it took (at least one),
-/// a want, or `failed()`. A callback may also throw: the exception is carried
-/// out of the tlspp call that triggered it.
+/// A write callback answers with how many bytes it took, a want, or
+/// `failed()`. `bytes(0)` means "nothing now": a read that moved nothing
+/// wants to receive, a write that took nothing wants to send; only
+/// `end_of_stream()` ends the stream. A callback may also throw: the
+/// exception is carried out of the tlspp call that triggered it.
+///
+/// What a callback may do with its own connection: nothing but read its
+/// state (handshake_done(), error_code()...). A call of that connection's
+/// handshake/recv/send/close, or client::reset()/connect(), from inside the
+/// callback throws tlspp::error (errc::busy), which the outer call then
+/// rethrows. Destroying or moving-assigning over the connection from inside
+/// its callback is safe: the outer call returns failed and the connection's
+/// resources are freed when libtls has returned.
 class transfer {
  public:
   static constexpr transfer bytes(std::size_t n) noexcept {
@@ -25,7 +35,7 @@ class transfer {
     constexpr auto max = static_cast<std::size_t>(PTRDIFF_MAX);
     return transfer{static_cast<std::ptrdiff_t>(n < max ? n : max), 0};
   }
-  static constexpr transfer end_of_stream() noexcept { return transfer{0, 0}; }
+  static constexpr transfer end_of_stream() noexcept { return transfer{end_of_stream_value, 0}; }
   static constexpr transfer want_recv() noexcept { return transfer{want_recv_value, 0}; }
   static constexpr transfer want_send() noexcept { return transfer{want_send_value, 0}; }
   /// The transport failed; `errno_value`, when not 0, is reported in the
@@ -39,12 +49,17 @@ class transfer {
   [[nodiscard]] constexpr bool is_want() const noexcept {
     return value_ == want_recv_value || value_ == want_send_value;
   }
+  [[nodiscard]] constexpr bool is_end_of_stream() const noexcept {
+    return value_ == end_of_stream_value;
+  }
   friend constexpr bool operator==(transfer, transfer) noexcept = default;
 
-  // libtls's own encodings (-1, TLS_WANT_POLLIN, TLS_WANT_POLLOUT).
+  // libtls's own encodings (-1, TLS_WANT_POLLIN, TLS_WANT_POLLOUT), and
+  // end of stream, which libtls spells 0 but tlspp keeps apart from bytes(0).
   static constexpr std::ptrdiff_t failed_value = -1;
   static constexpr std::ptrdiff_t want_recv_value = -2;
   static constexpr std::ptrdiff_t want_send_value = -3;
+  static constexpr std::ptrdiff_t end_of_stream_value = -4;
 
  private:
   constexpr transfer(std::ptrdiff_t v, int e) noexcept : value_{v}, errno_{e} {}
@@ -63,6 +78,10 @@ class transport {
   virtual transfer read(std::span<std::byte> buffer) = 0;
   /// Sends (a prefix of) `buffer` to the peer.
   virtual transfer write(std::span<const std::byte> buffer) = 0;
+  /// The connection that used this transport is gone (destroyed, reset, or
+  /// its connect() failed): a buffer of libtls's that the transport still
+  /// refers to (memory_transport's receive_buffer()) is freed memory now.
+  virtual void detached() noexcept {}
 };
 
 template <class F>

@@ -23,10 +23,12 @@ inline ::testing::AssertionResult handshake_pair(connection& client, connection&
     const io_result s = server.handshake();
     if (c.ok() && s.ok()) return ::testing::AssertionSuccess();
     if (!c.ok() && !c.want_io()) {
-      return ::testing::AssertionFailure() << "client " << to_string(c.status) << ": " << c.error;
+      return ::testing::AssertionFailure()
+             << "client " << to_string(c.status) << ": " << client.error_message();
     }
     if (!s.ok() && !s.want_io()) {
-      return ::testing::AssertionFailure() << "server " << to_string(s.status) << ": " << s.error;
+      return ::testing::AssertionFailure()
+             << "server " << to_string(s.status) << ": " << server.error_message();
     }
   }
   return ::testing::AssertionFailure() << "handshake did not finish";

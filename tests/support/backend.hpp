@@ -111,11 +111,11 @@ inline std::optional<std::string> server_refuses_to_present(const std::string& n
       link.client_result.status == io_status::failed) {
     return std::nullopt;
   }
-  EXPECT_TRUE(says_one_of(link.server_result.error, {"expired or not yet valid"}))
+  EXPECT_TRUE(says_one_of(link.accepted.error_message(), {"expired or not yet valid"}))
       << link.describe();
   return "the libtls backend's server refuses to present its own out-of-validity certificate "
          "to a client that sends SNI (server: " +
-         link.server_result.error + "), so the client never judges it";
+         link.accepted.error_message() + "), so the client never judges it";
 }
 
 }  // namespace tlspp::test

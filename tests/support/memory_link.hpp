@@ -77,7 +77,7 @@ struct memory_link {
   queue_transport server_io{to_server, to_client};
   tlspp::client client;
   tlspp::server server;
-  tlspp::connection accepted;
+  tlspp::server_connection accepted;
 
   memory_link(const config& client_conf, const config& server_conf,
               std::string_view servername = "localhost")
@@ -104,8 +104,9 @@ struct memory_link {
   /// "client: <status> <error> / server: <status> <error>", for failure
   /// messages.
   [[nodiscard]] std::string describe() const {
-    return "client: " + std::string{to_string(client_result.status)} + " " + client_result.error +
-           " / server: " + std::string{to_string(server_result.status)} + " " + server_result.error;
+    return "client: " + std::string{to_string(client_result.status)} + " " +
+           client.error_message() + " / server: " + std::string{to_string(server_result.status)} +
+           " " + accepted.error_message();
   }
 
   /// Sends `data` from one side and receives it on the other, alternating
@@ -119,7 +120,9 @@ struct memory_link {
       bool progressed = false;
       if (sent < data.size()) {
         const io_result w = from.send(data.substr(sent));
-        if (w.status == io_status::failed) throw error{"pump send", w.error};
+        if (w.status == io_status::failed) {
+          throw error{errc::misuse, "pump send", from.error_message()};
+        }
         if (w.ok()) {
           sent += w.bytes;
           progressed = true;
@@ -128,7 +131,8 @@ struct memory_link {
       const io_result r = to.recv(buffer);
       if (r.status == io_status::failed || r.status == io_status::truncated ||
           r.status == io_status::closed) {
-        throw error{"pump recv", std::string{to_string(r.status)} + " " + r.error};
+        throw error{errc::misuse, "pump recv",
+                    std::string{to_string(r.status)} + " " + to.error_message()};
       }
       if (r.ok()) {
         received.append(reinterpret_cast<const char*>(buffer.data()), r.bytes);

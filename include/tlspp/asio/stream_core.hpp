@@ -96,7 +96,7 @@ struct stream_core {
   io_gate gate{transport};
   /// Exactly one of the two is set: a client, or an accepted connection.
   std::optional<tlspp::client> client;
-  std::optional<tlspp::connection> accepted;
+  std::optional<tlspp::server_connection> accepted;
   /// The client's connect() was called (by the first handshake).
   bool connected = false;
 
@@ -159,10 +159,10 @@ struct stream_core {
         return kind == op_kind::read ? std::error_code{::asio::error::eof} : std::error_code{};
       case io_status::truncated:
         peer_truncated = true;
-        last_error = r.error;
+        last_error = conn().error_message();
         return error::stream_truncated;
       case io_status::failed:
-        last_error = r.error;
+        last_error = conn().error_message();
         return conn().handshake_done() ? error::protocol_error : error::handshake_failed;
       default:
         return {};
