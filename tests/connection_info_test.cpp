@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "support/assertions.hpp"
 #include "support/backend.hpp"
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
@@ -178,7 +179,8 @@ TEST(ConnectionInfo, ClientReachingTheServerByAddressVerifiesItsIpSubjectAltName
   // The same server reached by an address its certificate does not name.
   memory_link other{config{pki::client_options()}, config{pki::server_options()}, "127.0.0.2"};
   EXPECT_FALSE(other.handshake());
-  EXPECT_TRUE(says_one_of(other.client_result.error, {"127.0.0.2"})) << other.describe();
+  EXPECT_EQ(other.client.error_code(), errc::handshake_failed) << other.describe();
+  EXPECT_TRUE(says_one_of(other.client.error_message(), {"127.0.0.2"})) << other.describe();
 }
 
 // ---------------------------------------------------------------------------
@@ -261,6 +263,20 @@ TEST(ConnectionInfo, PeerCertContainsTheNamesOfItsSubjectAltNames) {
             get_backend_features().ip_address_names);
 }
 
+TEST(ConnectionInfo, PeerCertContainsNameRefusesANameWithANul) {
+  using namespace std::string_view_literals;
+  memory_link link{config{pki::client_options()}, config{pki::server_options()}};
+  ASSERT_TRUE(link.handshake()) << link.describe();
+  // Cut at the NUL, the name would be "localhost", which the certificate has.
+  try {
+    const bool contained = link.client.peer_cert_contains_name("localhost\0.attacker.test"sv);
+    ADD_FAILURE() << "answered " << contained;
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), errc::invalid_argument) << e.what();
+    EXPECT_TRUE(contains(e.what(), "name")) << e.what();
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Stapled OCSP.
 
@@ -302,7 +318,7 @@ TEST(ConnectionInfo, InfoStaysAvailableAfterClose) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
   ASSERT_TRUE(link.handshake()) << link.describe();
   const io_result closed = link.client.close();
-  ASSERT_TRUE(closed.ok()) << closed.error;
+  ASSERT_TRUE(closed.ok()) << link.client.error_message();
   const connection_info info = link.client.info();
   EXPECT_FALSE(info.version.empty());
   EXPECT_TRUE(info.peer);

@@ -9,11 +9,15 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
+#include "support/openssl_server.hpp"
 #include "support/pki.hpp"
 #include "tlspp/coro.hpp"
 #include "tlspp/tlspp.hpp"
@@ -77,7 +81,7 @@ static_assert(coro::waiter<endpoint>);
 struct connection_pair {
   endpoint client_end;
   endpoint server_end;
-  connection accepted;
+  server_connection accepted;
   tlspp::client client;
 
   connection_pair(server& srv, const config& client_conf, std::size_t outbox_limit = 64 * 1024)
@@ -164,9 +168,12 @@ class event_loop {
   std::size_t max_suspended_ = 0;
 };
 
-/// Throws, with the operation's status and error, unless it succeeded.
-void require_ok(const io_result& r, const std::string& what) {
-  if (!r.ok()) throw std::runtime_error{what + ": " + to_string(r.status) + " " + r.error};
+/// Throws, with the operation's status and the connection's error, unless
+/// it succeeded.
+void require_ok(const io_result& r, const connection& conn, const std::string& what) {
+  if (!r.ok()) {
+    throw std::runtime_error{what + ": " + to_string(r.status) + " " + conn.error_message()};
+  }
 }
 
 std::string payload(std::size_t n) {
@@ -182,7 +189,7 @@ task<std::string> recv_exactly(connection& conn, endpoint& ep, std::size_t size)
   while (got.size() < size) {
     const auto room = std::span{buffer}.first(std::min(buffer.size(), size - got.size()));
     const io_result r = co_await coro::recv(conn, room, ep);
-    require_ok(r, "recv");
+    require_ok(r, conn, "recv");
     got.append(reinterpret_cast<const char*>(buffer.data()), r.bytes);
   }
   co_return got;
@@ -191,9 +198,9 @@ task<std::string> recv_exactly(connection& conn, endpoint& ep, std::size_t size)
 /// Echo client: handshake, send `data`, return what comes back.
 task<std::string> echo_client(connection& conn, endpoint& ep, std::string_view data) {
   const io_result hs = co_await coro::handshake(conn, ep);
-  require_ok(hs, "client handshake");
+  require_ok(hs, conn, "client handshake");
   const io_result sent = co_await coro::send(conn, data, ep);
-  require_ok(sent, "client send");
+  require_ok(sent, conn, "client send");
   if (sent.bytes != data.size()) throw std::runtime_error{"client send: short count"};
   co_return co_await recv_exactly(conn, ep, data.size());
 }
@@ -201,10 +208,10 @@ task<std::string> echo_client(connection& conn, endpoint& ep, std::string_view d
 /// Echo server: handshake, receive `size` bytes, send them back.
 task<std::size_t> echo_server(connection& conn, endpoint& ep, std::size_t size) {
   const io_result hs = co_await coro::handshake(conn, ep);
-  require_ok(hs, "server handshake");
+  require_ok(hs, conn, "server handshake");
   const std::string data = co_await recv_exactly(conn, ep, size);
   const io_result sent = co_await coro::send(conn, data, ep);
-  require_ok(sent, "server send");
+  require_ok(sent, conn, "server send");
   co_return data.size();
 }
 
@@ -295,6 +302,13 @@ struct ending {
   std::string received;
   io_result own_close;
   io_result peer_end;
+  /// The connection's error_code() and error_message() at the end.
+  std::error_code code;
+  std::string error;
+  void record(const connection& conn) {
+    code = conn.error_code();
+    error = conn.error_message();
+  }
 };
 
 TEST_F(Coro, CloseNotifyBothWaysIsReportedAsClosed) {
@@ -303,20 +317,22 @@ TEST_F(Coro, CloseNotifyBothWaysIsReportedAsClosed) {
   // then closes too; the client then sees the server's close_notify.
   auto client_side = [](connection& conn, endpoint& ep) -> task<ending> {
     ending e;
-    require_ok(co_await coro::handshake(conn, ep), "client handshake");
-    require_ok(co_await coro::send(conn, std::string_view{"goodbye"}, ep), "client send");
+    require_ok(co_await coro::handshake(conn, ep), conn, "client handshake");
+    require_ok(co_await coro::send(conn, std::string_view{"goodbye"}, ep), conn, "client send");
     e.own_close = co_await coro::close(conn, ep);
     std::vector<std::byte> buffer(64);
     e.peer_end = co_await coro::recv(conn, buffer, ep);
+    e.record(conn);
     co_return e;
   }(p.client, p.client_end);
   auto server_side = [](connection& conn, endpoint& ep) -> task<ending> {
     ending e;
-    require_ok(co_await coro::handshake(conn, ep), "server handshake");
+    require_ok(co_await coro::handshake(conn, ep), conn, "server handshake");
     e.received = co_await recv_exactly(conn, ep, 7);
     std::vector<std::byte> buffer(64);
     e.peer_end = co_await coro::recv(conn, buffer, ep);
     e.own_close = co_await coro::close(conn, ep);
+    e.record(conn);
     co_return e;
   }(p.accepted, p.server_end);
 
@@ -328,26 +344,29 @@ TEST_F(Coro, CloseNotifyBothWaysIsReportedAsClosed) {
   const ending client_end = client_side.result();
   const ending server_end = server_side.result();
   EXPECT_EQ(server_end.received, "goodbye");
-  EXPECT_EQ(client_end.own_close.status, io_status::ok) << client_end.own_close.error;
-  EXPECT_EQ(server_end.peer_end.status, io_status::closed) << server_end.peer_end.error;
-  EXPECT_EQ(server_end.own_close.status, io_status::ok) << server_end.own_close.error;
-  EXPECT_EQ(client_end.peer_end.status, io_status::closed) << client_end.peer_end.error;
+  EXPECT_EQ(client_end.own_close.status, io_status::ok) << client_end.error;
+  EXPECT_EQ(server_end.peer_end.status, io_status::closed) << server_end.error;
+  EXPECT_EQ(server_end.own_close.status, io_status::ok) << server_end.error;
+  EXPECT_EQ(client_end.peer_end.status, io_status::closed) << client_end.error;
+  EXPECT_FALSE(client_end.code) << "a clean close is not an error";
+  EXPECT_FALSE(server_end.code) << "a clean close is not an error";
 }
 
 TEST_F(Coro, EndOfStreamWithoutCloseNotifyIsReportedAsTruncated) {
   connection_pair p{srv, client_conf};
   // The client sends, then its socket goes away without close_notify.
   auto client_side = [](connection& conn, endpoint& ep) -> task<void> {
-    require_ok(co_await coro::handshake(conn, ep), "client handshake");
-    require_ok(co_await coro::send(conn, std::string_view{"cut short"}, ep), "client send");
+    require_ok(co_await coro::handshake(conn, ep), conn, "client handshake");
+    require_ok(co_await coro::send(conn, std::string_view{"cut short"}, ep), conn, "client send");
     ep.shut_down = true;
   }(p.client, p.client_end);
   auto server_side = [](connection& conn, endpoint& ep) -> task<ending> {
     ending e;
-    require_ok(co_await coro::handshake(conn, ep), "server handshake");
+    require_ok(co_await coro::handshake(conn, ep), conn, "server handshake");
     e.received = co_await recv_exactly(conn, ep, 9);
     std::vector<std::byte> buffer(64);
     e.peer_end = co_await coro::recv(conn, buffer, ep);
+    e.record(conn);
     co_return e;
   }(p.accepted, p.server_end);
 
@@ -359,21 +378,22 @@ TEST_F(Coro, EndOfStreamWithoutCloseNotifyIsReportedAsTruncated) {
   ASSERT_NO_THROW(client_side.result());
   const ending server_end = server_side.result();
   EXPECT_EQ(server_end.received, "cut short");
-  EXPECT_EQ(server_end.peer_end.status, io_status::truncated) << server_end.peer_end.error;
-  EXPECT_NE(server_end.peer_end.error.find("recv"), std::string::npos) << server_end.peer_end.error;
+  EXPECT_EQ(server_end.peer_end.status, io_status::truncated) << server_end.error;
+  EXPECT_EQ(server_end.code, errc::truncated) << server_end.error;
+  EXPECT_NE(server_end.error.find("recv"), std::string::npos) << server_end.error;
 }
 
 TEST_F(Coro, ExceptionFromATransportCallbackComesOutOfCoAwait) {
   connection_pair p{srv, client_conf};
   auto client_side = [](connection& conn, endpoint& ep) -> task<void> {
-    require_ok(co_await coro::handshake(conn, ep), "client handshake");
-    require_ok(co_await coro::send(conn, std::string_view{"trigger"}, ep), "client send");
+    require_ok(co_await coro::handshake(conn, ep), conn, "client handshake");
+    require_ok(co_await coro::send(conn, std::string_view{"trigger"}, ep), conn, "client send");
   }(p.client, p.client_end);
   // The server's read callback throws once bytes reach it: after its recv
   // suspended and was resumed by the loop.
   std::size_t waits_before_recv = 0;
   auto server_side = [](connection& conn, endpoint& ep, std::size_t& waits) -> task<std::string> {
-    require_ok(co_await coro::handshake(conn, ep), "server handshake");
+    require_ok(co_await coro::handshake(conn, ep), conn, "server handshake");
     ep.wire.throw_on_data = true;
     waits = ep.recv_waits;
     std::vector<std::byte> buffer(64);
@@ -415,6 +435,44 @@ TEST_F(Coro, DestroyingASuspendedSessionDestroysItsFrames) {
   // The handle the waiter holds is dead now; a scheduler just drops it.
   p.server_end.waiting = {};
   EXPECT_TRUE(frame_destroyed);
+}
+
+TEST(CoroWants, RecvCompletesWhenEveryByteIsAlreadyQueued) {
+  if (const char* why = openssl_server_unavailable()) GTEST_SKIP() << why;
+  if (!get_backend_features().tls1_3) GTEST_SKIP() << "the libtls backend has no TLS 1.3";
+#if defined(TLSPP_TEST_HAVE_OPENSSL)
+  // A hundred session tickets, then data, all queued before recv: nothing
+  // would ever wake a coroutine that waited for more.
+  openssl_server srv{100};
+  client c{config{pki::client_options()}};
+  c.connect(
+      "localhost", [&](std::span<std::byte> b) { return srv.client_read(b); },
+      [&](std::span<const std::byte> b) { return srv.client_write(b); });
+  ASSERT_EQ(c.handshake().status, io_status::want_recv);
+  ASSERT_FALSE(srv.handshake());
+  ASSERT_TRUE(c.handshake().ok()) << c.error_message();
+  ASSERT_TRUE(srv.handshake());
+  srv.send("the data after a hundred tickets");
+  ASSERT_GE(srv.queued_records(), 101u);
+
+  /// Keeps what it is given and never resumes it: no bytes will come.
+  struct nothing_will_come {
+    int waits = 0;
+    void wait(io_status, std::coroutine_handle<>) { ++waits; }
+  } waiter;
+  std::vector<std::byte> buffer(64);
+  auto receive = [](connection& conn, std::span<std::byte> b,
+                    nothing_will_come& w) -> task<io_result> {
+    co_return co_await coro::recv(conn, b, w);
+  }(c, buffer, waiter);
+  receive.start();
+  EXPECT_EQ(waiter.waits, 0);
+  ASSERT_TRUE(receive.done()) << "recv waits for bytes that are already there";
+  const io_result r = receive.result();
+  ASSERT_TRUE(r.ok()) << to_string(r.status) << ": " << c.error_message();
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(buffer.data()), r.bytes),
+            "the data after a hundred tickets");
+#endif
 }
 
 // --- the task type on its own ----------------------------------------------

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,7 @@ struct pumped_pair {
   memory_transport client_io;
   memory_transport server_io;
   tlspp::server server;
-  tlspp::connection accepted;
+  tlspp::server_connection accepted;
   tlspp::client client;
 
   explicit pumped_pair(std::size_t outbox_limit = 64 * 1024)
@@ -61,11 +63,12 @@ struct pumped_pair {
   }
 
   void handshake() {
-    run([&] { return check(client.handshake()); }, [&] { return check(accepted.handshake()); });
+    run([&] { return check(client.handshake(), client); },
+        [&] { return check(accepted.handshake(), accepted); });
   }
 
-  static bool check(const io_result& r) {
-    EXPECT_TRUE(r.ok() || r.want_io()) << to_string(r.status) << ": " << r.error;
+  bool check(const io_result& r, const connection& conn) {
+    EXPECT_TRUE(r.ok() || r.want_io()) << to_string(r.status) << ": " << conn.error_message();
     return r.ok();
   }
 };
@@ -85,7 +88,7 @@ std::string transfer_through(pumped_pair& p, connection& from, connection& to,
   auto sender = [&] {
     if (sent < data.size()) {
       const io_result r = from.send(std::string_view{data}.substr(sent));
-      EXPECT_TRUE(r.ok() || r.want_io()) << r.error;
+      EXPECT_TRUE(r.ok() || r.want_io()) << from.error_message();
       if (r.ok()) sent += r.bytes;
     }
     return sent == data.size();
@@ -93,7 +96,7 @@ std::string transfer_through(pumped_pair& p, connection& from, connection& to,
   auto receiver = [&] {
     while (got.size() < data.size()) {
       const io_result r = to.recv(buf);
-      EXPECT_TRUE(r.ok() || r.want_io()) << to_string(r.status) << " " << r.error;
+      EXPECT_TRUE(r.ok() || r.want_io()) << to_string(r.status) << " " << to.error_message();
       if (!r.ok()) break;
       got.append(reinterpret_cast<const char*>(buf.data()), r.bytes);
     }
@@ -143,7 +146,7 @@ TEST(MemoryTransport, BufferChangeBetweenRetriesFallsBackToACopy) {
   std::string got;
   for (int i = 0; i < 100 && got.size() < 20; ++i) {
     const io_result r = p.accepted.recv(buf);
-    ASSERT_TRUE(r.ok() || r.want_io()) << r.error;
+    ASSERT_TRUE(r.ok() || r.want_io()) << p.accepted.error_message();
     if (r.ok()) got.append(reinterpret_cast<const char*>(buf.data()), r.bytes);
     deliver(p.client_io, p.server_io);
   }
@@ -189,7 +192,8 @@ TEST(MemoryTransport, EndOfStreamWithoutCloseNotifyIsTruncation) {
   p.server_io.receive_end_of_stream();
   std::vector<std::byte> buf(64);
   const io_result r = p.accepted.recv(buf);
-  EXPECT_EQ(r.status, io_status::truncated) << r.error;
+  EXPECT_EQ(r.status, io_status::truncated) << p.accepted.error_message();
+  EXPECT_EQ(p.accepted.error_code(), errc::truncated);
 }
 
 TEST(MemoryTransport, CloseNotifyThenEndOfStreamIsClean) {
@@ -204,7 +208,7 @@ TEST(MemoryTransport, CloseNotifyThenEndOfStreamIsClean) {
     if (p.client_io.to_send().empty()) p.server_io.receive_end_of_stream();
     r = p.accepted.recv(buf);
   }
-  EXPECT_EQ(r.status, io_status::closed) << r.error;
+  EXPECT_EQ(r.status, io_status::closed) << p.accepted.error_message();
 }
 
 TEST(MemoryTransport, CommittingMoreThanTheBufferHeldIsAnError) {
@@ -212,6 +216,109 @@ TEST(MemoryTransport, CommittingMoreThanTheBufferHeldIsAnError) {
   const auto space = io.receive_buffer(16);
   EXPECT_THROW(io.commit_received(space.size() + 1), tlspp::error);
   EXPECT_THROW(io.consume_sent(1), tlspp::error);
+}
+
+TEST(MemoryTransport, ZeroLimitIsRefusedAndTheLimitIsReachedExactly) {
+  try {
+    const memory_transport nothing_could_be_sent{0};
+    ADD_FAILURE() << "memory_transport{0} was accepted";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), errc::invalid_argument) << e.what();
+  }
+  // The outbox takes bytes until it holds the limit, then wants to send.
+  memory_transport io{10};
+  const std::vector<std::byte> data(25, std::byte{7});
+  EXPECT_EQ(io.write(std::span{data}.first(4)), transfer::bytes(4));
+  EXPECT_EQ(io.write(data), transfer::bytes(6));
+  EXPECT_EQ(io.to_send().size(), 10u);
+  EXPECT_EQ(io.write(data), transfer::want_send());
+  io.consume_sent(1);
+  EXPECT_EQ(io.write(data), transfer::bytes(1));
+}
+
+/// The ways a connection can leave a memory_transport while libtls waits
+/// for bytes in its own buffer.
+enum class goes_away { client_destroyed, client_reset, server_connection_destroyed };
+
+TEST(MemoryTransport, ConnectionGoneWhileWaitingLeavesNoBufferOfLibtlsBehind) {
+  for (const goes_away how : {goes_away::client_destroyed, goes_away::client_reset,
+                              goes_away::server_connection_destroyed}) {
+    SCOPED_TRACE(static_cast<int>(how));
+    memory_transport io;
+    server srv{config{pki::server_options()}};
+    std::optional<client> c;
+    std::optional<server_connection> s;
+    if (how == goes_away::server_connection_destroyed) {
+      s.emplace(srv.accept(io));
+      ASSERT_EQ(s->handshake().status, io_status::want_recv);
+    } else {
+      c.emplace(config{pki::client_options()});
+      c->connect("localhost", io);
+      ASSERT_EQ(c->handshake().status, io_status::want_recv);
+    }
+    ASSERT_TRUE(io.read_pending()) << "libtls waits in its own buffer";
+
+    switch (how) {
+      case goes_away::client_destroyed:
+        c.reset();
+        break;
+      case goes_away::client_reset:
+        c->reset(config{pki::client_options()});
+        break;
+      case goes_away::server_connection_destroyed:
+        s.reset();
+        break;
+    }
+    EXPECT_FALSE(io.read_pending());
+    // What the socket delivers now lands in the transport's own inbox,
+    // where a read finds it (ASan would see a write to freed memory).
+    const std::string arriving = "bytes from the socket";
+    const std::span<std::byte> room = io.receive_buffer(arriving.size());
+    ASSERT_GE(room.size(), arriving.size());
+    std::memcpy(room.data(), arriving.data(), arriving.size());
+    io.commit_received(arriving.size());
+    std::vector<std::byte> out(64);
+    ASSERT_EQ(io.read(out), transfer::bytes(arriving.size()));
+    EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(out.data()), arriving.size()),
+              arriving);
+  }
+}
+
+TEST(MemoryTransport, ResetForgetsEverythingAndServesTheNextConnection) {
+  memory_transport client_io;
+  memory_transport server_io;
+  server srv{config{pki::server_options()}};
+  {
+    // A first connection leaves a ClientHello in the outbox, libtls's
+    // buffer pending, stray bytes in the inbox and the end of the stream.
+    client first{config{pki::client_options()}};
+    first.connect("localhost", client_io);
+    ASSERT_EQ(first.handshake().status, io_status::want_recv);
+  }
+  client_io.receive(std::as_bytes(std::span{"stale", 5}));
+  client_io.receive_end_of_stream();
+  ASSERT_FALSE(client_io.to_send().empty());
+
+  client_io.reset();
+  EXPECT_TRUE(client_io.to_send().empty());
+  EXPECT_FALSE(client_io.read_pending());
+  EXPECT_EQ(client_io.stats().sent_copied, 0u);
+  EXPECT_EQ(client_io.stats().received_copied, 0u);
+  std::vector<std::byte> out(16);
+  EXPECT_EQ(client_io.read(out), transfer::want_recv()) << "neither bytes nor end of stream";
+  client_io.reset();  // that read left `out` pending, as libtls's buffer
+
+  // A second connection over it handshakes: nothing of the first reaches the server.
+  client second{config{pki::client_options()}};
+  second.connect("localhost", client_io);
+  server_connection accepted = srv.accept(server_io);
+  for (int i = 0; i < 100 && !(second.handshake_done() && accepted.handshake_done()); ++i) {
+    ASSERT_NE(second.handshake().status, io_status::failed) << second.error_message();
+    ASSERT_NE(accepted.handshake().status, io_status::failed) << accepted.error_message();
+    deliver(client_io, server_io);
+    deliver(server_io, client_io);
+  }
+  EXPECT_TRUE(second.handshake_done() && accepted.handshake_done());
 }
 
 }  // namespace

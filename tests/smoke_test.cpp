@@ -8,7 +8,7 @@ namespace {
 
 TEST(Smoke, HandshakeAndEchoInMemory) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(memory_link::pump(link.client, link.accepted, "hello"), "hello");
   EXPECT_EQ(memory_link::pump(link.accepted, link.client, "world"), "world");
   const connection_info info = link.client.info();

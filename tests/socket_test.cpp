@@ -20,7 +20,9 @@
 #include <exception>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -28,6 +30,7 @@
 #include "support/assertions.hpp"
 #include "support/backend.hpp"
 #include "support/memory_link.hpp"
+#include "support/openssl_server.hpp"
 #include "support/pki.hpp"
 
 namespace tlspp::test {
@@ -157,14 +160,14 @@ std::string random_bytes(std::size_t n, unsigned seed) {
 
 /// Blocking I/O helpers: anything but ok is reported, wants included
 /// (a blocking transport never has a reason to want).
-std::string describe(const char* what, const io_result& r) {
-  return std::string{what} + ": " + to_string(r.status) + " " + r.error;
+std::string describe(const char* what, const io_result& r, const connection& conn) {
+  return std::string{what} + ": " + to_string(r.status) + " " + conn.error_message();
 }
 
 std::string send_all(connection& conn, std::string_view data) {
   while (!data.empty()) {
     const io_result r = conn.send(data);
-    if (!r.ok()) return describe("send", r);
+    if (!r.ok()) return describe("send", r, conn);
     data.remove_prefix(r.bytes);
   }
   return {};
@@ -175,7 +178,7 @@ std::string recv_exactly(connection& conn, std::size_t n, std::string& out) {
   std::vector<std::byte> buf(16384);
   while (out.size() < n) {
     const io_result r = conn.recv(std::span{buf}.first(std::min(buf.size(), n - out.size())));
-    if (!r.ok()) return describe("recv", r);
+    if (!r.ok()) return describe("recv", r, conn);
     out.append(reinterpret_cast<const char*>(buf.data()), r.bytes);
   }
   return {};
@@ -184,7 +187,7 @@ std::string recv_exactly(connection& conn, std::size_t n, std::string& out) {
 std::string expect_closed(connection& conn) {
   std::byte buf[16];
   const io_result r = conn.recv(buf);
-  return r.status == io_status::closed ? std::string{} : describe("recv at close", r);
+  return r.status == io_status::closed ? std::string{} : describe("recv at close", r, conn);
 }
 
 const std::string upstream = random_bytes(256 * 1024, 1);
@@ -193,22 +196,22 @@ const std::string downstream = random_bytes(256 * 1024, 2);
 /// The server side of the big exchange: 256 KiB in, 256 KiB out, then the
 /// client's close_notify and ours. `sni` receives the name the client sent.
 std::string serve_exchange(server& srv, int socket, std::optional<std::string>* sni = nullptr) {
-  connection conn = srv.accept_socket(socket);
-  if (const io_result r = conn.handshake(); !r.ok()) return describe("handshake", r);
+  server_connection conn = srv.accept_socket(socket);
+  if (const io_result r = conn.handshake(); !r.ok()) return describe("handshake", r, conn);
   if (sni != nullptr) *sni = conn.info().servername;
   std::string got;
   if (std::string e = recv_exactly(conn, upstream.size(), got); !e.empty()) return e;
   if (got != upstream) return "upstream data differs";
   if (std::string e = send_all(conn, downstream); !e.empty()) return e;
   if (std::string e = expect_closed(conn); !e.empty()) return e;
-  if (const io_result r = conn.close(); !r.ok()) return describe("close", r);
+  if (const io_result r = conn.close(); !r.ok()) return describe("close", r, conn);
   return {};
 }
 
 /// The client side of the same exchange.
 AssertionResult client_exchange(connection& conn) {
   if (const io_result r = conn.handshake(); !r.ok()) {
-    return AssertionFailure() << describe("handshake", r);
+    return AssertionFailure() << describe("handshake", r, conn);
   }
   if (std::string e = send_all(conn, upstream); !e.empty()) return AssertionFailure() << e;
   std::string got;
@@ -216,7 +219,8 @@ AssertionResult client_exchange(connection& conn) {
     return AssertionFailure() << e;
   }
   if (got != downstream) return AssertionFailure() << "downstream data differs";
-  if (const io_result r = conn.close(); !r.ok()) return AssertionFailure() << describe("close", r);
+  if (const io_result r = conn.close(); !r.ok())
+    return AssertionFailure() << describe("close", r, conn);
   if (std::string e = expect_closed(conn); !e.empty()) return AssertionFailure() << e;
   return AssertionSuccess();
 }
@@ -252,8 +256,9 @@ std::string refusal_by_address(client& c, const char* host, const std::string& p
   }
   const io_result r = c.handshake();
   EXPECT_EQ(r.status, io_status::failed) << "connected by address unchecked";
+  std::string why = c.error_message();
   c.reset(client_config());  // closes the socket, so the server sees the end
-  return r.error;
+  return why;
 }
 
 TEST_P(HostAndPort, ConnectsVerifiesAndExchanges256KiBEachWayWithCloseNotify) {
@@ -296,10 +301,10 @@ TEST(Sockets, ExplicitServernameIsWhatGetsVerified) {
   // libtls checks the name after the TLS handshake, so the server may well
   // finish its side; then it sees the client leave without any data.
   server_thread peer{port, [&](int fd) {
-                       connection conn = srv.accept_socket(fd);
+                       server_connection conn = srv.accept_socket(fd);
                        std::byte buf[16];
                        const io_result r = conn.recv(buf);
-                       return r.ok() ? describe("recv", r) : "";
+                       return r.ok() ? describe("recv", r, conn) : "";
                      }};
   client c{client_config()};
   c.connect("127.0.0.1", port.port(), "other.test");  // the server is localhost
@@ -307,7 +312,8 @@ TEST(Sockets, ExplicitServernameIsWhatGetsVerified) {
   EXPECT_EQ(r.status, io_status::failed) << to_string(r.status);
   // A name mismatch: OpenSSL and LibreSSL name the name, BearSSL only says
   // it is not the certificate's.
-  EXPECT_TRUE(says_one_of(r.error, {"other.test", "expected server name was not found"}));
+  EXPECT_EQ(c.error_code(), errc::handshake_failed) << c.error_message();
+  EXPECT_TRUE(says_one_of(c.error_message(), {"other.test", "expected server name was not found"}));
   c.reset(client_config());  // closes the socket, so the server sees the end
   EXPECT_TRUE(peer.outcome());
 }
@@ -332,14 +338,14 @@ AssertionResult close_notify(connection& closer, connection& peer) {
   for (int i = 0; i < 100 && !(r = closer.close()).ok(); ++i) {
     if (!r.want_io()) break;
   }
-  if (!r.ok()) return AssertionFailure() << describe("close", r);
+  if (!r.ok()) return AssertionFailure() << describe("close", r, closer);
   std::byte buf[16];
   for (int i = 0; i < 100; ++i) {
     r = peer.recv(buf);
     if (r.status == io_status::closed) return AssertionSuccess();
     if (!r.want_io()) break;
   }
-  return AssertionFailure() << describe("recv after close_notify", r);
+  return AssertionFailure() << describe("recv after close_notify", r, peer);
 }
 
 TEST(Sockets, ConnectFdsAndAcceptFdsOverTwoPipes) {
@@ -351,7 +357,7 @@ TEST(Sockets, ConnectFdsAndAcceptFdsOverTwoPipes) {
                            unique_fd{down[1]}};
   {
     server srv{server_config()};
-    connection s = srv.accept_fds(up[0], down[1]);
+    server_connection s = srv.accept_fds(up[0], down[1]);
     client c{client_config()};
     c.connect_fds(down[0], up[1], "localhost");
     ASSERT_TRUE(handshake_pair(c, s));
@@ -370,23 +376,23 @@ TEST(Sockets, NonBlockingSocketRecvWantsRecvWhenNoDataThenSucceeds) {
   const unique_fd client_end{pair[0]};
   const unique_fd server_end{pair[1]};
   server srv{server_config()};
-  connection s = srv.accept_socket(server_end.get());
+  server_connection s = srv.accept_socket(server_end.get());
   client c{client_config()};
   c.connect_socket(client_end.get(), "localhost");
   ASSERT_TRUE(handshake_pair(c, s));
 
   std::vector<std::byte> buf(64);
   io_result r = c.recv(buf);
-  EXPECT_EQ(r.status, io_status::want_recv) << describe("client recv", r);
+  EXPECT_EQ(r.status, io_status::want_recv) << describe("client recv", r, c);
   r = s.recv(buf);
-  EXPECT_EQ(r.status, io_status::want_recv) << describe("server recv", r);
+  EXPECT_EQ(r.status, io_status::want_recv) << describe("server recv", r, s);
 
   ASSERT_TRUE(s.send("later").ok());
   r = c.recv(buf);
-  ASSERT_TRUE(r.ok()) << describe("client recv", r);
+  ASSERT_TRUE(r.ok()) << describe("client recv", r, c);
   EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(buf.data()), r.bytes), "later");
   r = c.recv(buf);
-  EXPECT_EQ(r.status, io_status::want_recv) << describe("client recv", r);
+  EXPECT_EQ(r.status, io_status::want_recv) << describe("client recv", r, c);
 }
 
 TEST(Sockets, Tls13OnABlockingSocketNeverSurfacesWantRecv) {
@@ -398,7 +404,7 @@ TEST(Sockets, Tls13OnABlockingSocketNeverSurfacesWantRecv) {
   const local_port port;
   server srv{server_config()};
   server_thread peer{port, [&](int fd) -> std::string {
-                       connection conn = srv.accept_socket(fd);
+                       server_connection conn = srv.accept_socket(fd);
                        std::string request;
                        for (int i = 0; i < rounds; ++i) {
                          if (auto e = recv_exactly(conn, 7, request); !e.empty()) return e;
@@ -425,6 +431,70 @@ TEST(Sockets, Tls13OnABlockingSocketNeverSurfacesWantRecv) {
   EXPECT_TRUE(peer.outcome());
 }
 
+TEST(Sockets, HundredSessionTicketsOnABlockingSocketNeverSurfaceAWant) {
+  if (const char* why = openssl_server_unavailable()) GTEST_SKIP() << why;
+  if (!get_backend_features().tls1_3) GTEST_SKIP() << "the libtls backend has no TLS 1.3";
+#if defined(TLSPP_TEST_HAVE_OPENSSL)
+  // An OpenSSL server sends 100 tickets, then data, all at once: the client
+  // finds them in the socket without waiting, and each ticket makes the
+  // backend ask to read again, which a blocking socket never needs.
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  const unique_fd client_end{pair[0]};
+  const unique_fd server_end{pair[1]};
+  set_timeouts(client_end.get());
+  set_timeouts(server_end.get());
+  const std::string data = "the data after a hundred tickets";
+  std::string server_outcome = "not run";
+  std::thread peer{[&] {
+    try {
+      openssl_server srv{100, server_end.get()};
+      if (!srv.handshake()) throw std::runtime_error{"handshake did not complete"};
+      srv.send(data);
+      srv.drain();
+      server_outcome.clear();
+    } catch (const std::exception& e) {
+      server_outcome = e.what();
+    }
+    ::shutdown(server_end.get(), SHUT_RDWR);
+  }};
+  client c{client_config()};
+  c.connect_socket(client_end.get(), "localhost");
+  std::string got;
+  EXPECT_EQ(recv_exactly(c, data.size(), got), "");
+  EXPECT_EQ(got, data);
+  EXPECT_TRUE(c.close().ok()) << c.error_message();
+  ::shutdown(client_end.get(), SHUT_WR);
+  peer.join();
+  EXPECT_EQ(server_outcome, "");
+#endif
+}
+
+TEST(Sockets, HostOrPortWithANulThrowsBeforeConnecting) {
+  using namespace std::string_view_literals;
+  // Nothing listens there: had a cut name reached connect(2), the error
+  // would be ECONNREFUSED, not invalid_argument.
+  const local_port port{false};
+  const std::string port_with_nul = port.port() + '\0' + "443";
+  client c{client_config()};
+  struct bad_argument {
+    std::string_view host;
+    std::string_view service;
+    const char* named;  // the argument the error must name
+  };
+  for (const bad_argument& bad : {bad_argument{"127.0.0.1\0.attacker.test"sv, port.port(), "host"},
+                                  bad_argument{"127.0.0.1"sv, port_with_nul, "port"}}) {
+    SCOPED_TRACE(bad.named);
+    try {
+      c.connect(bad.host, bad.service);
+      ADD_FAILURE() << "connect() took it";
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), errc::invalid_argument) << e.what();
+      EXPECT_TRUE(contains(e.what(), bad.named)) << e.what();
+    }
+  }
+}
+
 TEST(Sockets, ConnectingToAClosedPortThrowsConnectionRefused) {
   // Bound but not listening: the port is ours, and a SYN to it gets a reset.
   const local_port port{false};
@@ -437,7 +507,9 @@ TEST(Sockets, ConnectingToAClosedPortThrowsConnectionRefused) {
     EXPECT_TRUE(contains(e.what(), "127.0.0.1:" + port.port()));
   }
   // Nothing was connected, so the client may try again.
-  EXPECT_TRUE(contains(c.handshake().error, "not connected"));
+  EXPECT_EQ(c.handshake().status, io_status::failed);
+  EXPECT_EQ(c.error_code(), errc::misuse);
+  EXPECT_TRUE(contains(c.error_message(), "not connected"));
 }
 
 TEST(Sockets, UnresolvableHostThrowsTheResolversMessage) {
