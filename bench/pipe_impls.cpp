@@ -124,7 +124,7 @@ struct queue_pair {
   queue_transport client_io{&to_client, &to_server};
   queue_transport server_io{&to_server, &to_client};
   std::optional<tlspp::client> client;
-  std::optional<tlspp::connection> server;
+  std::optional<tlspp::server_connection> server;
 
   queue_pair() = default;
   queue_pair(const queue_pair&) = delete;
@@ -166,7 +166,7 @@ struct memory_transport_pair {
   std::optional<tlspp::memory_transport> client_io;
   std::optional<tlspp::memory_transport> server_io;
   std::optional<tlspp::client> client;
-  std::optional<tlspp::connection> server;
+  std::optional<tlspp::server_connection> server;
 
   void connect(tlspp_env& env) {
     // A transport serves one connection: it may hold the last one's buffer.
@@ -198,7 +198,7 @@ void handshake(Pair& p) {
       if (r.ok()) {
         client_done = true;
       } else if (!r.want_io()) {
-        fail("tlspp: client handshake: " + r.error);
+        fail("tlspp: client handshake: " + p.client->error_message());
       }
       p.pump();
     }
@@ -207,7 +207,7 @@ void handshake(Pair& p) {
       if (r.ok()) {
         server_done = true;
       } else if (!r.want_io()) {
-        fail("tlspp: server handshake: " + r.error);
+        fail("tlspp: server handshake: " + p.server->error_message());
       }
       p.pump();
     }
@@ -226,7 +226,7 @@ void drain(Pair& p, std::size_t& received) {
     } else if (r.status == tlspp::io_status::want_recv) {
       return;
     } else {
-      fail("tlspp: recv: " + std::string{to_string(r.status)} + " " + r.error);
+      fail("tlspp: recv: " + std::string{to_string(r.status)} + " " + p.server->error_message());
     }
   }
 }
@@ -247,7 +247,7 @@ void bulk(Pair& p, std::size_t chunk, std::size_t total) {
         p.pump();  // the outbox is full: let the server read
         drain(p, received);
       } else {
-        fail("tlspp: send: " + r.error);
+        fail("tlspp: send: " + p.client->error_message());
       }
     }
     p.pump();
@@ -265,7 +265,7 @@ void read_exactly(Pair& p, tlspp::connection& conn, std::size_t want) {
     if (r.ok()) {
       got += r.bytes;
     } else if (!r.want_io()) {
-      fail("tlspp: recv: " + r.error);
+      fail("tlspp: recv: " + conn.error_message());
     }
   }
   if (got != want) fail("tlspp: recv: data missing");
@@ -329,7 +329,7 @@ class tlspp_impl final : public pipe_impl {
   void take_tickets(Pair& p) {
     p.pump();
     const tlspp::io_result r = p.client->recv(sink);
-    if (!r.want_io()) fail("tlspp: recv after the handshake: " + r.error);
+    if (!r.want_io()) fail("tlspp: recv after the handshake: " + p.client->error_message());
     ++resumptions_.handshakes;
     // Counted through libtls: info() would build the peer's certificate too.
     resumptions_.resumed +=

@@ -26,9 +26,9 @@ using tls_stream = tlspp::asio::stream<tcp::socket>;
 /// Completes with the error code in a tuple instead of throwing it.
 constexpr auto no_throw = asio::experimental::as_tuple(asio::use_awaitable);
 
-/// libtls's own words for a TLS failure, else the error code's.
+/// libtls's (or tlspp's) own words for a TLS failure, else the error code's.
 inline std::string describe(const std::error_code& ec, const tls_stream& s) {
-  const bool from_tls = ec.category() == tlspp::asio::error::get_stream_category();
+  const bool from_tls = ec.category() == tlspp::error_category();
   return from_tls && !s.last_error().empty() ? s.last_error() : ec.message();
 }
 

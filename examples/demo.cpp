@@ -50,9 +50,10 @@ struct wire {
   std::exit(1);
 }
 
-void check(const tlspp::io_result& r, const char* what) {
+/// Fails the demo on a final error; the connection keeps why it failed.
+void check(const tlspp::connection& c, tlspp::io_result r, const char* what) {
   if (r.status == tlspp::io_status::failed || r.status == tlspp::io_status::truncated) {
-    fail(std::string{what} + ": " + r.error);
+    fail(std::string{what} + ": " + c.error_message());
   }
 }
 
@@ -79,11 +80,11 @@ std::string transfer_in_memory(tlspp::connection& from, tlspp::connection& to,
   while (received.size() < data.size()) {
     if (sent < data.size()) {
       const auto w = from.send(std::string_view{data}.substr(sent));
-      check(w, "send");
+      check(from, w, "send");
       sent += w.bytes;
     }
     const auto r = to.recv(buffer);
-    check(r, "recv");
+    check(to, r, "recv");
     received.append(reinterpret_cast<const char*>(buffer.data()), r.bytes);
   }
   return received;
@@ -93,7 +94,7 @@ void in_memory(const tlspp::config& client_conf, const tlspp::config& server_con
   wire to_server;
   wire to_client;
   tlspp::server server{server_conf};
-  tlspp::connection accepted =
+  tlspp::server_connection accepted =
       server.accept([&](std::span<std::byte> b) { return to_server.read(b); },
                     [&](std::span<const std::byte> b) { return to_client.write(b); });
   tlspp::client client{client_conf};
@@ -103,16 +104,16 @@ void in_memory(const tlspp::config& client_conf, const tlspp::config& server_con
 
   // Both ends in one thread: each call runs until it needs the other side.
   while (!client.handshake_done() || !accepted.handshake_done()) {
-    check(client.handshake(), "client handshake");
-    check(accepted.handshake(), "server handshake");
+    check(client, client.handshake(), "client handshake");
+    check(accepted, accepted.handshake(), "server handshake");
   }
   const std::string data = payload(1 << 20);
   if (transfer_in_memory(client, accepted, data) != data) fail("in-memory data differs");
   if (transfer_in_memory(accepted, client, data) != data) fail("in-memory echo differs");
-  check(client.close(), "client close");
+  check(client, client.close(), "client close");
   std::vector<std::byte> rest(64);
   if (accepted.recv(rest).status != tlspp::io_status::closed) fail("no close_notify seen");
-  check(accepted.close(), "server close");
+  check(accepted, accepted.close(), "server close");
 
   std::cout << "in memory:\n";
   print_info("client", client.info());
@@ -124,7 +125,7 @@ void in_memory(const tlspp::config& client_conf, const tlspp::config& server_con
 std::size_t send_all(tlspp::connection& c, const std::string& data) {
   for (std::size_t sent = 0; sent < data.size();) {
     const auto w = c.send(std::string_view{data}.substr(sent));
-    check(w, "send");
+    check(c, w, "send");
     sent += w.bytes;
   }
   return data.size();
@@ -135,7 +136,7 @@ std::string recv_exactly(tlspp::connection& c, std::size_t size) {
   std::vector<std::byte> buffer(16384);
   while (received.size() < size) {
     const auto r = c.recv(buffer);
-    check(r, "recv");
+    check(c, r, "recv");
     if (r.status == tlspp::io_status::closed) fail("peer closed early");
     received.append(reinterpret_cast<const char*>(buffer.data()), r.bytes);
   }
@@ -161,11 +162,11 @@ void over_loopback(const tlspp::config& client_conf, const tlspp::config& server
   auto served = std::async(std::launch::async, [&] {
     const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) fail("accept failed");
-    tlspp::connection conn = server.accept_socket(fd);
+    tlspp::server_connection conn = server.accept_socket(fd);
     send_all(conn, recv_exactly(conn, data.size()));
     std::vector<std::byte> rest(64);
     if (conn.recv(rest).status != tlspp::io_status::closed) fail("no close_notify from client");
-    check(conn.close(), "server close");
+    check(conn, conn.close(), "server close");
     auto info = conn.info();
     ::close(fd);
     return info;
@@ -175,7 +176,7 @@ void over_loopback(const tlspp::config& client_conf, const tlspp::config& server
   client.connect("127.0.0.1", port, "localhost");
   send_all(client, data);
   if (recv_exactly(client, data.size()) != data) fail("loopback echo differs");
-  check(client.close(), "client close");
+  check(client, client.close(), "client close");
   const auto server_info = served.get();
   ::close(listener);
 

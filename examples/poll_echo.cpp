@@ -44,10 +44,10 @@ namespace {
 [[noreturn]] void fail_errno(const std::string& what) { fail(what + ": " + std::strerror(errno)); }
 
 /// Fails on anything but ok or a want; returns true on ok.
-bool done_or_want(const tlspp::io_result& r, const char* what) {
+bool done_or_want(const tlspp::connection& c, tlspp::io_result r, const char* what) {
   if (r.ok()) return true;
   if (r.want_io()) return false;
-  fail(std::string{what} + ": " + tlspp::to_string(r.status) + " " + r.error);
+  fail(std::string{what} + ": " + tlspp::to_string(r.status) + " " + c.error_message());
 }
 
 bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; }
@@ -142,7 +142,7 @@ struct session {
 /// The server's side of one connection: echoes what it receives until the
 /// client's close_notify, then answers with its own.
 struct echo_session : session {
-  tlspp::connection accepted;
+  tlspp::server_connection accepted;
   std::vector<std::byte> owed;  // received, not yet echoed
   std::size_t echoed = 0;
   bool peer_closed = false;
@@ -156,11 +156,11 @@ struct echo_session : session {
   /// Runs the connection until it waits for the network.
   void step() {
     if (finished) return;
-    if (!done_or_want(accepted.handshake(), "server handshake")) return;
+    if (!done_or_want(accepted, accepted.handshake(), "server handshake")) return;
     while (!peer_closed) {
       if (!owed.empty()) {
         const tlspp::io_result r = accepted.send(owed);
-        if (!done_or_want(r, "server send")) return;
+        if (!done_or_want(accepted, r, "server send")) return;
         owed.erase(owed.begin(), owed.begin() + static_cast<std::ptrdiff_t>(r.bytes));
         echoed += r.bytes;
         continue;
@@ -170,11 +170,11 @@ struct echo_session : session {
         peer_closed = true;
         break;
       }
-      if (!done_or_want(r, "server recv")) return;
+      if (!done_or_want(accepted, r, "server recv")) return;
       owed.assign(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(r.bytes));
     }
     if (!close_sent) {
-      if (!done_or_want(accepted.close(), "server close")) return;
+      if (!done_or_want(accepted, accepted.close(), "server close")) return;
       close_sent = true;
     }
     finish_when_flushed();
@@ -201,7 +201,7 @@ struct echo_client : session {
 
   void step() {
     if (finished) return;
-    if (!done_or_want(client.handshake(), "client handshake")) return;
+    if (!done_or_want(client, client.handshake(), "client handshake")) return;
     if (version.empty()) version = client.info().version;
     // Send and receive in turn until both wait: reading while sending keeps
     // the server's echo flowing, so neither side fills up and stalls.
@@ -209,14 +209,14 @@ struct echo_client : session {
       progressed = false;
       if (sent < payload.size()) {
         const tlspp::io_result r = client.send(std::string_view{payload}.substr(sent));
-        if (done_or_want(r, "client send")) {
+        if (done_or_want(client, r, "client send")) {
           sent += r.bytes;
           progressed = true;
         }
       }
       const tlspp::io_result r = client.recv(buffer);
       if (r.status == tlspp::io_status::closed) fail("the server closed before echoing it all");
-      if (done_or_want(r, "client recv")) {
+      if (done_or_want(client, r, "client recv")) {
         if (received + r.bytes > payload.size() ||
             std::memcmp(buffer.data(), payload.data() + received, r.bytes) != 0) {
           fail("the echo differs from what was sent, at byte " + std::to_string(received));
@@ -225,7 +225,7 @@ struct echo_client : session {
         progressed = true;
       }
       if (received == payload.size()) {
-        if (!done_or_want(client.close(), "client close")) return;
+        if (!done_or_want(client, client.close(), "client close")) return;
         close_sent = true;
       }
     }
@@ -234,7 +234,7 @@ struct echo_client : session {
       const tlspp::io_result r = client.recv(buffer);
       if (r.status == tlspp::io_status::closed) {
         peer_closed = true;
-      } else if (done_or_want(r, "client recv after close")) {
+      } else if (done_or_want(client, r, "client recv after close")) {
         fail("the server sent data after the echo");
       } else {
         return;

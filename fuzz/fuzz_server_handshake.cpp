@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const thread_state_release release;
   const script s{std::span{data, size}};
   scripted_peer peer{s};
-  tlspp::connection c = servers[static_cast<std::size_t>(s.variant())].accept(
+  tlspp::server_connection c = servers[static_cast<std::size_t>(s.variant())].accept(
       [&](std::span<std::byte> b) { return peer.read(b); },
       [&](std::span<const std::byte> b) { return peer.write(b); });
   drive(c, s, peer);

@@ -211,17 +211,25 @@ inline bool verbose() {
   return on;
 }
 
-/// Checks what every io_result promises, whatever the call.
-inline void check_result(const io_result& r, std::string_view call) {
-  note_outcome(std::string{call}.append(to_string(r.status)).append(r.error), 0);
+/// Checks what every io_result of `c` promises, whatever the call: a
+/// failed or truncated result leaves a code and a message on the
+/// connection (truncated: errc::truncated).
+inline void check_result(const connection& c, const io_result& r, std::string_view call) {
+  const bool carries_error = r.status == io_status::failed || r.status == io_status::truncated;
+  const std::string& message = c.error_message();
+  note_outcome(std::string{call}.append(to_string(r.status)).append(carries_error ? message : ""),
+               0);
   if (verbose()) {
     std::fprintf(stderr, "tlspp fuzz: %.*s -> %s %zu %s\n", static_cast<int>(call.size()),
-                 call.data(), to_string(r.status), r.bytes, r.error.c_str());
+                 call.data(), to_string(r.status), r.bytes, message.c_str());
   }
-  const bool carries_error = r.status == io_status::failed || r.status == io_status::truncated;
-  if (carries_error && r.error.empty()) {
+  if (carries_error && (message.empty() || !c.error_code())) {
     fail(std::string{call}.append(" returned ").append(to_string(r.status)),
-         "without an error message");
+         "without an error code and message on the connection");
+  }
+  if (r.status == io_status::truncated && c.error_code() != errc::truncated) {
+    fail(std::string{call}.append(" returned truncated"),
+         "but the connection's error_code() is " + c.error_code().message());
   }
   if (r.status != io_status::ok && r.bytes != 0) {
     fail(std::string{call}.append(" returned ").append(to_string(r.status)), "with a byte count");
@@ -235,7 +243,7 @@ inline void check_stays_failed(connection& c, std::string_view after, bool close
                                bool cut = false) {
   std::byte buffer[64];
   const auto expect_failed = [&](const io_result& r, std::string_view call) {
-    check_result(r, call);
+    check_result(c, r, call);
     const io_status expected = cut && call == "recv()" ? io_status::truncated : io_status::failed;
     if (r.status != expected) {
       fail(std::string{call}
@@ -294,7 +302,7 @@ inline void drive_calls(connection& c, const script& s, const scripted_peer& pee
         default:
           r = c.handshake();
       }
-      check_result(r, call);
+      check_result(c, r, call);
       if (r.ok() && r.bytes > asked) fail(call, "reported more bytes than asked");
     } while (r.want_io());
 
@@ -310,7 +318,7 @@ inline void drive_calls(connection& c, const script& s, const scripted_peer& pee
       do {
         bounded("recv()");
         r = c.recv(buffer);
-        check_result(r, "recv()");
+        check_result(c, r, "recv()");
         if (r.ok() && r.bytes > sizeof buffer) fail("recv()", "reported more bytes than asked");
       } while (r.ok() || r.want_io());
       if (r.status == io_status::failed) {
@@ -325,7 +333,7 @@ inline void drive_calls(connection& c, const script& s, const scripted_peer& pee
     do {
       bounded("close()");
       r = c.close();
-      check_result(r, "close()");
+      check_result(c, r, "close()");
     } while (r.want_io());
     if (r.ok()) {
       const io_result again = c.close();

@@ -46,9 +46,10 @@ struct recording {
   std::string server_stream;  // everything the server sent, to its close_notify
 };
 
-[[noreturn]] void die(std::string_view scenario, std::string_view what, const io_result& r) {
+[[noreturn]] void die(std::string_view scenario, std::string_view what, const connection& c,
+                      const io_result& r) {
   throw std::runtime_error{std::string{scenario} + ": " + std::string{what} + ": " +
-                           to_string(r.status) + " " + r.error};
+                           to_string(r.status) + " " + c.error_message()};
 }
 
 /// Runs a real handshake, one message each way and both close_notify.
@@ -58,39 +59,40 @@ recording record(std::string_view scenario, const config_options& client_options
   recorded_pipe to_client;
   client c{config{client_options}};
   server s{config{server_options}};
-  connection accepted = s.accept([&](std::span<std::byte> b) { return to_server.read(b); },
-                                 [&](std::span<const std::byte> b) { return to_client.write(b); });
+  server_connection accepted =
+      s.accept([&](std::span<std::byte> b) { return to_server.read(b); },
+               [&](std::span<const std::byte> b) { return to_client.write(b); });
   c.connect(
       servername, [&](std::span<std::byte> b) { return to_client.read(b); },
       [&](std::span<const std::byte> b) { return to_server.write(b); });
 
   recording rec;
   io_result cr = c.handshake();
-  if (cr.status != io_status::want_recv) die(scenario, "client hello", cr);
+  if (cr.status != io_status::want_recv) die(scenario, "client hello", c, cr);
   rec.client_hello = to_server.data;
   io_result sr = accepted.handshake();
-  if (sr.status != io_status::want_recv) die(scenario, "server flight", sr);
+  if (sr.status != io_status::want_recv) die(scenario, "server flight", accepted, sr);
   rec.server_flight = to_client.data;
   for (int round = 0; round < 100 && !(cr.ok() && sr.ok()); ++round) {
     if (!cr.ok()) cr = c.handshake();
     if (!sr.ok()) sr = accepted.handshake();
-    if (cr.status == io_status::failed) die(scenario, "client handshake", cr);
-    if (sr.status == io_status::failed) die(scenario, "server handshake", sr);
+    if (cr.status == io_status::failed) die(scenario, "client handshake", c, cr);
+    if (sr.status == io_status::failed) die(scenario, "server handshake", accepted, sr);
   }
-  if (!cr.ok() || !sr.ok()) die(scenario, "handshake did not finish", cr);
+  if (!cr.ok() || !sr.ok()) die(scenario, "handshake did not finish", c, cr);
 
   std::byte buffer[256];
   if (const io_result r = c.send(std::string_view{"GET / HTTP/1.0\r\n\r\n"}); !r.ok()) {
-    die(scenario, "client send", r);
+    die(scenario, "client send", c, r);
   }
-  if (const io_result r = accepted.recv(buffer); !r.ok()) die(scenario, "server recv", r);
+  if (const io_result r = accepted.recv(buffer); !r.ok()) die(scenario, "server recv", accepted, r);
   if (const io_result r = accepted.send(std::string_view{"HTTP/1.0 200 OK\r\n\r\nhello"});
       !r.ok()) {
-    die(scenario, "server send", r);
+    die(scenario, "server send", accepted, r);
   }
-  if (const io_result r = c.recv(buffer); !r.ok()) die(scenario, "client recv", r);
-  if (const io_result r = c.close(); !r.ok()) die(scenario, "client close", r);
-  if (const io_result r = accepted.close(); !r.ok()) die(scenario, "server close", r);
+  if (const io_result r = c.recv(buffer); !r.ok()) die(scenario, "client recv", c, r);
+  if (const io_result r = c.close(); !r.ok()) die(scenario, "client close", c, r);
+  if (const io_result r = accepted.close(); !r.ok()) die(scenario, "server close", accepted, r);
   rec.client_stream = to_server.data;
   rec.server_stream = to_client.data;
   return rec;

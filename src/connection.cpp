@@ -177,6 +177,15 @@ io_result fail(connection_state& st, operation op, errc code, std::string_view w
 /// A failure libtls reported: its message, or the transport's when the
 /// transport failed (libtls would only say "read failed: Success").
 io_result libtls_failure(connection_state& st, operation op) {
+  // Some backends report a cut stream as an error ("unexpected eof"),
+  // others as end of stream: both are truncation once the handshake is
+  // done, and end the handshake before. Checked first: OpenSSL answers the
+  // cut with an alert, whose write then fails on the closed socket, and
+  // that failure is not the cause.
+  if (st.transport_eof && op == operation::read && st.handshake_done) {
+    return fail(st, op, errc::truncated, "the peer closed the transport without close_notify",
+                io_status::truncated);
+  }
   if (st.transport_failed) {
     std::string why{"the transport failed"};
     if (!st.transport_problem.empty()) {
@@ -185,13 +194,6 @@ io_result libtls_failure(connection_state& st, operation op) {
       why.append(": ").append(std::strerror(st.transport_errno));
     }
     return fail(st, op, errc::transport_failed, why);
-  }
-  // Some backends report a cut stream as an error ("unexpected eof"),
-  // others as end of stream: both are truncation once the handshake is
-  // done, and end the handshake before.
-  if (st.transport_eof && op == operation::read && st.handshake_done) {
-    return fail(st, op, errc::truncated, "the peer closed the transport without close_notify",
-                io_status::truncated);
   }
   std::string why{message_of(tls_error(st.ctx), "failed")};
   if (st.transport_eof) {
@@ -286,6 +288,13 @@ io_result drive(connection_state& st, operation op, Call&& call) {
     if (st.callback_exception) rethrow_callback_exception(st, op);
     if (st.orphaned) return failed_result;  // destroyed by its own callback
     if (n >= 0) {
+      // Once the peer's close_notify has arrived, OpenSSL reports any failed
+      // call as SSL_ERROR_ZERO_RETURN and libtls maps that to 0: a send()
+      // or close() whose transport failed would pass for a success with
+      // nothing sent. A write of a non-empty buffer never moves 0 bytes.
+      if (n == 0 && op != operation::read && (st.transport_failed || op == operation::write)) {
+        return libtls_failure(st, op);
+      }
       if (op == operation::handshake) {
         // libtls reports success when the peer's close_notify (or the end
         // of its stream) interrupts the handshake: check it really ended.

@@ -588,6 +588,32 @@ TEST_F(AsioStream, ReadAfterRawTcpCloseIsStreamTruncated) {
   EXPECT_NE(message.find("recv"), std::string::npos) << message;
 }
 
+TEST_F(AsioStream, ShutdownAfterATruncatedReadReportsStreamTruncated) {
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    s.next_layer().close();  // no close_notify
+  };
+  std::error_code read_ec;
+  std::error_code async_shutdown_ec;
+  std::error_code blocking_shutdown_ec;
+  auto client_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    std::array<char, 16> buffer{};
+    std::size_t n = 0;
+    std::tie(read_ec, n) = co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
+    std::tie(async_shutdown_ec) = co_await s.async_shutdown(as_tuple_awaitable);
+    s.shutdown(blocking_shutdown_ec);
+  };
+  run_pair(server_side, client_side);
+  EXPECT_EQ(read_ec, tlspp::asio::error::stream_truncated) << read_ec.message();
+  // The cut is what ended the connection, not a protocol error.
+  EXPECT_EQ(async_shutdown_ec, tlspp::asio::error::stream_truncated) << async_shutdown_ec.message();
+  EXPECT_EQ(blocking_shutdown_ec, tlspp::asio::error::stream_truncated)
+      << blocking_shutdown_ec.message();
+}
+
 // ---------------------------------------------------------------------------
 // Shutdown
 
@@ -618,6 +644,54 @@ TEST_F(AsioStream, ShutdownGivesUpAtItsDeadlineWhenThePeerNeverAnswers) {
   });
   ASSERT_TRUE(result);
   EXPECT_EQ(*result, ::asio::error::timed_out) << result->message();
+}
+
+TEST_F(AsioStream, ShutdownAfterAHandshakeCancelledByItsDeadlineSucceedsAndSendsNothing) {
+  // The peer takes the ClientHello and never answers; it records what else
+  // arrives until the client's side of the TCP stream ends.
+  std::vector<unsigned char> received;
+  std::error_code peer_end;
+  spawn([&]() -> awaitable<void> {
+    tcp::socket peer = co_await acceptor.async_accept(use_awaitable);
+    std::array<unsigned char, 4096> chunk{};
+    for (;;) {
+      auto [ec, n] = co_await peer.async_read_some(::asio::buffer(chunk), as_tuple_awaitable);
+      received.insert(received.end(), chunk.begin(),
+                      chunk.begin() + static_cast<std::ptrdiff_t>(n));
+      if (ec) {
+        peer_end = ec;
+        break;
+      }
+    }
+  });
+  std::size_t winner = 0;
+  std::optional<std::error_code> shutdown_ec;
+  bool handshake_done = true;
+  run([&]() -> awaitable<void> {
+    tls_stream s = co_await connect_client();
+    ::asio::steady_timer deadline{io, 100ms};
+    auto outcome = co_await (s.async_handshake(s.client, "localhost", use_awaitable) ||
+                             deadline.async_wait(use_awaitable));
+    winner = outcome.index();
+    handshake_done = s.connection().handshake_done();
+    std::tie(shutdown_ec.emplace()) = co_await s.async_shutdown(as_tuple_awaitable);
+    // Wait for the peer to see the end of the client's side.
+    ::asio::steady_timer poll{io};
+    while (!peer_end) {
+      poll.expires_after(10ms);
+      co_await poll.async_wait(use_awaitable);
+    }
+  });
+  EXPECT_EQ(winner, 1u) << "the deadline should have cancelled the handshake";
+  EXPECT_FALSE(handshake_done);
+  ASSERT_TRUE(shutdown_ec);
+  EXPECT_FALSE(*shutdown_ec) << shutdown_ec->message();
+  // The peer got the ClientHello, one handshake record, and nothing after
+  // it (no alert, no close_notify): then the end of the stream.
+  EXPECT_EQ(peer_end, ::asio::error::eof) << peer_end.message();
+  ASSERT_GE(received.size(), 5u);
+  EXPECT_EQ(received[0], 0x16);
+  EXPECT_EQ(received.size(), 5u + (std::size_t{received[3]} << 8 | received[4]));
 }
 
 TEST_F(AsioStream, ShutdownReportsTruncationWhenThePeerHangsUpWithoutCloseNotify) {
@@ -666,6 +740,105 @@ TEST_F(AsioStream, ShutdownWhileAReadIsOutstandingCompletesBoth) {
   });
   EXPECT_EQ(read_ec, ::asio::error::eof) << read_ec.message();
   EXPECT_FALSE(shutdown_ec) << shutdown_ec.message();
+}
+
+// ---------------------------------------------------------------------------
+// A failed connection delivers its alert
+
+TEST_F(AsioStream, FailedConnectionDeliversItsAlertBeforeClosingWithPeerBytesUnread) {
+  // TLS 1.2, so the alert's record type shows on the wire (TLS 1.3 hides it
+  // in an application_data record).
+  config_options o = server_options();
+  o.protocols = "tlsv1.2";
+  server = tlspp::server{config{o}};
+  std::error_code server_ec;
+  auto server_side = [&]() -> awaitable<void> {
+    tls_stream s = co_await accept_server();
+    co_await s.async_handshake(s.server, use_awaitable);
+    std::array<char, 64> buffer{};
+    std::size_t n = 0;
+    std::tie(server_ec, n) = co_await s.async_read_some(::asio::buffer(buffer), as_tuple_awaitable);
+  };  // the stream is destroyed there, as an application drops a failed one
+
+  std::vector<unsigned char> after_garbage;
+  std::error_code client_end;
+  auto client_side = [&]() -> awaitable<void> {
+    tcp::socket socket{io};
+    co_await socket.async_connect(acceptor.local_endpoint(), use_awaitable);
+    {
+      tlspp::asio::stream<tcp::socket&> s{socket, client_conf};
+      co_await s.async_handshake(s.client, "localhost", use_awaitable);
+    }
+    // Past TLS, onto the socket: an application_data record whose MAC
+    // cannot verify, then 64 KiB the server will never read.
+    std::vector<unsigned char> garbage(5 + 32 + (64 << 10), 0);
+    garbage[0] = 0x17;
+    garbage[1] = 0x03;
+    garbage[2] = 0x03;
+    garbage[4] = 32;
+    co_await ::asio::async_write(socket, ::asio::buffer(garbage), use_awaitable);
+    std::array<unsigned char, 4096> chunk{};
+    for (;;) {
+      auto [ec, n] = co_await socket.async_read_some(::asio::buffer(chunk), as_tuple_awaitable);
+      after_garbage.insert(after_garbage.end(), chunk.begin(),
+                           chunk.begin() + static_cast<std::ptrdiff_t>(n));
+      if (ec) {
+        client_end = ec;
+        break;
+      }
+    }
+    socket.close();  // ends the server's drain
+  };
+  run_pair(server_side, client_side);
+  EXPECT_EQ(server_ec, tlspp::asio::error::protocol_error) << server_ec.message();
+  // The alert record, then a clean end of stream: a reset instead would
+  // show the server closed with the garbage unread, and could have
+  // destroyed the alert on its way.
+  ASSERT_FALSE(after_garbage.empty()) << "no alert, then " << client_end.message();
+  EXPECT_EQ(after_garbage[0], 0x15) << "not an alert record";
+  EXPECT_EQ(client_end, ::asio::error::eof) << client_end.message();
+}
+
+// ---------------------------------------------------------------------------
+// A moved-from stream
+
+/// Whether `call` throws tlspp::error with errc::moved_from.
+template <class Call>
+::testing::AssertionResult throws_moved_from(Call call) {
+  try {
+    call();
+  } catch (const tlspp::error& e) {
+    if (e.code() == errc::moved_from) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "threw " << e.what();
+  }
+  return ::testing::AssertionFailure() << "did not throw";
+}
+
+TEST_F(AsioStream, MovedFromStreamThrowsMovedFromFromEveryOperation) {
+  tls_stream s{tcp::socket{io}, client_conf};
+  tls_stream taker{std::move(s)};
+  std::array<char, 8> buffer{};
+  std::error_code ec;
+  auto ignore = [](auto&&...) {};
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.get_executor(); }));
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.next_layer(); }));
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.lowest_layer(); }));
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.connection(); }));
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.transport(); }));
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.last_error(); }));
+  EXPECT_TRUE(throws_moved_from([&] { s.async_handshake(s.client, "localhost", ignore); }));
+  EXPECT_TRUE(throws_moved_from([&] { s.async_read_some(::asio::buffer(buffer), ignore); }));
+  EXPECT_TRUE(throws_moved_from([&] { s.async_write_some(::asio::buffer(buffer), ignore); }));
+  EXPECT_TRUE(throws_moved_from([&] { s.async_shutdown(ignore); }));
+  EXPECT_TRUE(throws_moved_from([&] { s.handshake(s.client, "localhost", ec); }));
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.read_some(::asio::buffer(buffer), ec); }));
+  EXPECT_TRUE(throws_moved_from([&] { (void)s.write_some(::asio::buffer(buffer), ec); }));
+  EXPECT_TRUE(throws_moved_from([&] { s.shutdown(ec); }));
+  // The stream it moved to works, and a moved-from stream can take a new one.
+  EXPECT_FALSE(taker.connection().handshake_done());
+  s = std::move(taker);
+  EXPECT_FALSE(s.connection().handshake_done());
+  EXPECT_TRUE(throws_moved_from([&] { (void)taker.connection(); }));
 }
 
 }  // namespace

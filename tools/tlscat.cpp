@@ -286,11 +286,43 @@ struct pending {
   }
 };
 
-[[noreturn]] void io_failed(const tlspp::io_result& r) {
-  if (r.status == tlspp::io_status::truncated) {
-    throw failure{"connection truncated, the peer closed without close_notify: " + r.error};
+/// A connection that must fail: libtls has written its fatal alert, if it
+/// had one, to the socket. Closing now, with bytes from the peer unread,
+/// would make the kernel answer with a reset, which drops whatever it still
+/// holds back (the alert, delayed by Nagle) and may overtake it. So: end
+/// our side (the FIN pushes the alert out), read what the peer still sends
+/// for a moment (bounded in time and bytes), and only then let the socket
+/// close.
+void deliver_alert_and_drain(int sock) {
+  constexpr auto linger = std::chrono::seconds{1};
+  constexpr std::size_t max_drained = 256 * 1024;
+  ::shutdown(sock, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + linger;
+  std::array<std::byte, 4096> sink;
+  for (std::size_t drained = 0; drained < max_drained;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    pollfd p{sock, POLLIN, 0};
+    const timespec timeout{static_cast<time_t>(left.count() / 1000),
+                           static_cast<long>(left.count() % 1000) * 1'000'000L};
+    // Not wait_events(): a stop signal here must not replace the error
+    // being reported; it ends the wait, and main() then sees the signal.
+    if (::ppoll(&p, 1, &timeout, &wait_mask) <= 0) return;
+    const ssize_t n = ::read(sock, sink.data(), sink.size());
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return;
+    if (n > 0) drained += static_cast<std::size_t>(n);
   }
-  throw failure{r.error};
+}
+
+/// Reports a failed (or truncated) connection, after delivering its alert.
+[[noreturn]] void io_failed(const tlspp::connection& conn, int sock) {
+  deliver_alert_and_drain(sock);
+  if (conn.error_code() == tlspp::errc::truncated) {
+    throw failure{"connection truncated, the peer closed without close_notify: " +
+                  conn.error_message()};
+  }
+  throw failure{conn.error_message()};
 }
 
 /// Copies stdin to the peer and the peer to stdout until both sides have
@@ -317,7 +349,7 @@ void relay(tlspp::connection& conn, int sock, const options& o) {
     bool progress = false;
     short socket_events = 0;
     auto note_want_or_fail = [&](const tlspp::io_result& r) {
-      if (!r.want_io()) io_failed(r);
+      if (!r.want_io()) io_failed(conn, sock);
       socket_events |= events_for(r);
     };
 
@@ -344,7 +376,8 @@ void relay(tlspp::connection& conn, int sock, const options& o) {
         // The peer may have hung up already, which does not make its clean
         // close any less clean.
         const tlspp::io_result r = complete(sock, o, "close", [&] { return conn.close(); });
-        if (!r.ok() && o.verbose) note("answering the peer's close_notify: " + r.error);
+        if (!r.ok() && o.verbose)
+          note("answering the peer's close_notify: " + conn.error_message());
         return;
       }
     } else if (!to_peer.empty()) {
@@ -412,11 +445,11 @@ void relay(tlspp::connection& conn, int sock, const options& o) {
 /// One connection, handshake to close.
 void run_session(tlspp::connection& conn, int sock, const options& o, std::string_view servername) {
   const tlspp::io_result hs = complete(sock, o, "handshake", [&] { return conn.handshake(); });
-  if (!hs.ok()) io_failed(hs);
+  if (!hs.ok()) io_failed(conn, sock);
   if (o.verbose) print_info(conn.info(), servername);
   if (o.exit_after_handshake) {
     const tlspp::io_result r = complete(sock, o, "close", [&] { return conn.close(); });
-    if (!r.ok()) io_failed(r);
+    if (!r.ok()) io_failed(conn, sock);
     return;
   }
   relay(conn, sock, o);
@@ -440,7 +473,7 @@ int run_server(const options& o) {
   const socket_fd listener = listen_tcp(o);
   for (;;) {
     const socket_fd sock = accept_tcp(listener, o);
-    tlspp::connection conn = server.accept_socket(sock.get());
+    tlspp::server_connection conn = server.accept_socket(sock.get());
     if (!o.keep_listening) {
       run_session(conn, sock.get(), o, {});
       return 0;

@@ -7,7 +7,8 @@
 // want_send, the operation suspends and hands its coroutine to the waiter,
 // which resumes it when the transport can make progress; then it calls the
 // connection again. The co_await yields only final results: ok, closed,
-// truncated or failed, never a want.
+// truncated or failed, never a want; after truncated or failed, the
+// connection's error_code() and error_message() say why.
 #pragma once
 
 #include <concepts>

@@ -21,6 +21,13 @@ Modes:
   data-after-close-notify  (--listen only) a real handshake, then waits for
                            tlscat's close_notify; only then sends 1 MiB
                            (byte i is i % 251) and its own close_notify
+  bad-record-then-more     a real handshake, then a record whose MAC cannot
+                           verify and 64 KiB tlscat will never read; then
+                           reads the socket raw and prints what came back:
+                           "got an alert record, then the end of the stream"
+                           when tlscat delivered its fatal alert and closed
+                           cleanly (use --max-version 1.2: TLS 1.3 hides the
+                           record type)
 
 --max-version 1.2 keeps the handshake to TLS 1.2 (default: 1.3).
 """
@@ -116,6 +123,21 @@ def misbehave(conn, args):
             pass
         tls.sendall(bytes(i % 251 for i in range(1 << 20)))
         tls.unwrap()  # sends close_notify
+        return
+    elif mode == "bad-record-then-more":
+        tls = handshake(conn, args)
+        fd = tls.fileno()
+        # An application_data record of 32 zero bytes: its MAC cannot verify.
+        os.write(fd, bytes([0x17, 0x03, 0x03, 0x00, 0x20]) + bytes(32) + bytes(64 * 1024))
+        received = b""
+        try:
+            while chunk := os.read(fd, 65536):
+                received += chunk
+            ending = "the end of the stream"
+        except ConnectionResetError:
+            ending = "a reset"
+        what = "an alert record" if received[:1] == b"\x15" else f"{len(received)} bytes"
+        print(f"got {what}, then {ending}", flush=True)
         return
     elif mode == "no-close-notify":
         tls = handshake(conn, args)

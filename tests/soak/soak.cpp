@@ -104,10 +104,10 @@ std::byte pattern(std::uint64_t conn, std::uint64_t offset) {
   return static_cast<std::byte>((offset * 31 + conn * 7 + (offset >> 8)) & 0xff);
 }
 
-void expect_ok(const tlspp::io_result& r, const char* what) {
+void expect_ok(const tlspp::connection& c, tlspp::io_result r, const char* what) {
   if (!r.ok()) {
     throw std::runtime_error{std::string{what} + ": " + tlspp::to_string(r.status) + ": " +
-                             r.error};
+                             c.error_message()};
   }
 }
 
@@ -150,15 +150,15 @@ void serve(tlspp::server& server, socket_queue& queue, std::string& error) {
   std::vector<std::byte> buf(16384);
   while (const std::optional<int> fd = queue.pop()) {
     try {
-      tlspp::connection conn = server.accept_socket(*fd);
-      expect_ok(conn.handshake(), "server handshake");
+      tlspp::server_connection conn = server.accept_socket(*fd);
+      expect_ok(conn, conn.handshake(), "server handshake");
       for (;;) {
         const tlspp::io_result r = conn.recv(buf);
         if (r.status == tlspp::io_status::closed) break;
-        expect_ok(r, "server recv");
-        expect_ok(conn.send(std::span{buf.data(), r.bytes}), "server send");
+        expect_ok(conn, r, "server recv");
+        expect_ok(conn, conn.send(std::span{buf.data(), r.bytes}), "server send");
       }
-      expect_ok(conn.close(), "server close");
+      expect_ok(conn, conn.close(), "server close");
     } catch (const std::exception& e) {
       if (error.empty()) error = e.what();
     }
@@ -195,7 +195,7 @@ tlspp::config client_config(const std::string& pki, tlspp::protocol version, boo
 void run_client(tlspp::client& client, int fd, std::uint64_t conn_no, std::uint64_t quota,
                 std::vector<std::byte>& out, std::vector<std::byte>& in) {
   client.connect_socket(fd, "localhost");
-  expect_ok(client.handshake(), "client handshake");
+  expect_ok(client, client.handshake(), "client handshake");
   std::uint64_t sent = 0;
   std::uint64_t chunk_seed = conn_no;
   while (sent < quota) {
@@ -206,13 +206,13 @@ void run_client(tlspp::client& client, int fd, std::uint64_t conn_no, std::uint6
     std::size_t written = 0;
     while (written < size) {
       const tlspp::io_result r = client.send(std::span{out.data() + written, size - written});
-      expect_ok(r, "client send");
+      expect_ok(client, r, "client send");
       written += r.bytes;
     }
     std::size_t echoed = 0;
     while (echoed < size) {
       const tlspp::io_result r = client.recv(std::span{in.data() + echoed, size - echoed});
-      expect_ok(r, "client recv");
+      expect_ok(client, r, "client recv");
       echoed += r.bytes;
     }
     if (std::memcmp(in.data(), out.data(), size) != 0) {
@@ -221,13 +221,13 @@ void run_client(tlspp::client& client, int fd, std::uint64_t conn_no, std::uint6
     }
     sent += size;
   }
-  expect_ok(client.close(), "client close");
+  expect_ok(client, client.close(), "client close");
   std::byte tail[1];
   const tlspp::io_result end = client.recv(tail);
   if (end.status != tlspp::io_status::closed) {
     throw std::runtime_error{"connection " + std::to_string(conn_no) +
                              ": expected the server's close_notify, got " +
-                             tlspp::to_string(end.status) + " " + end.error};
+                             tlspp::to_string(end.status) + " " + client.error_message()};
   }
 }
 

@@ -48,7 +48,10 @@ std::span<const std::byte> first_const_buffer(const Buffers& buffers) {
 ///  - want_send: flush the outbox, or wait for the operation writing it;
 ///  - a result: flush the outbox before completing. A read never waits for
 ///    another operation's flush (that one drains the outbox anyway), so a
-///    read and a write in flight at once cannot block each other.
+///    read and a write in flight at once cannot block each other;
+///  - a failed (or truncated) connection: after that flush, which carries
+///    libtls's fatal alert, linger: shut the socket's write side, drain the
+///    peer briefly, close the socket (stream_core::linger_sync says why).
 /// Completes with (error_code, bytes); WithBytes = false drops the bytes.
 template <class NextLayer, bool WithBytes>
 class io_op {
@@ -89,6 +92,8 @@ class io_op {
         break;
       case phase::posted:
         return complete(self);
+      case phase::lingering:
+        return drain(self, ec, n);
     }
     if (phase_ != phase::start) {
       if (c.abandoned ||
@@ -100,7 +105,7 @@ class io_op {
   }
 
  private:
-  enum class phase : unsigned char { start, reading, flushing, waiting, posted };
+  enum class phase : unsigned char { start, reading, flushing, waiting, posted, lingering };
 
   template <class Self>
   void run(Self& self) {
@@ -125,8 +130,7 @@ class io_op {
         case io_status::want_send:
           if (c.gate.socket_writing) return wait(self, c.write_done);
           if (!c.outbox_empty()) return flush(self);
-          c.last_error = "libtls wants to send but nothing is queued";
-          ec_ = error::protocol_error;
+          ec_ = c.stalled();
           done_ = true;
           break;
         case io_status::want_recv:
@@ -145,6 +149,9 @@ class io_op {
       if (!c.gate.socket_writing) return flush(self);
       if (kind_ != op_kind::read) return wait(self, c.write_done);
     }
+    // The connection failed: its alert is out (unless another operation is
+    // still writing the outbox: that one lingers when it is done).
+    if (c.must_linger && !c.lingered && !c.gate.socket_writing) return linger(self);
     finish(self);
   }
 
@@ -178,6 +185,41 @@ class io_op {
     async_started_ = true;
     const std::span<const std::byte> out = core_->begin_write();
     ::asio::async_write(core_->next, ::asio::buffer(out.data(), out.size()), std::move(self));
+  }
+
+  /// The asynchronous form of stream_core::linger_sync. When another
+  /// operation's socket read is in flight, that operation drains instead:
+  /// it finds the connection failed as soon as its read completes.
+  template <class Self>
+  void linger(Self& self) {
+    stream_core<NextLayer>& c = *core_;
+    c.shut_send();
+    if constexpr (socket_below<typename stream_core<NextLayer>::next_layer_type>) {
+      if (!c.gate.socket_reading) {
+        c.lingered = true;
+        c.linger_timer.expires_after(linger_time);
+        c.linger_timer.async_wait([core = core_](const std::error_code& ec) {
+          std::error_code ignored;
+          if (!ec) core->next.lowest_layer().cancel(ignored);
+        });
+        phase_ = phase::lingering;
+        async_started_ = true;
+        return c.next.async_read_some(::asio::buffer(c.scratch), std::move(self));
+      }
+    }
+    finish(self);
+  }
+
+  template <class Self>
+  void drain(Self& self, const std::error_code& ec, std::size_t n) {
+    stream_core<NextLayer>& c = *core_;
+    drained_ += n;
+    if (!ec && !c.abandoned && drained_ < linger_bytes) {
+      return c.next.async_read_some(::asio::buffer(c.scratch), std::move(self));
+    }
+    c.linger_timer.cancel();
+    c.close_owned();
+    finish(self);
   }
 
   template <class Self, class Timer>
@@ -232,6 +274,7 @@ class io_op {
   std::error_code ec_;
   std::size_t bytes_ = 0;
   bool done_ = false;
+  std::size_t drained_ = 0;
 };
 
 }  // namespace tlspp::asio::detail

@@ -10,6 +10,7 @@
 #include <asio/cancellation_type.hpp>
 #include <asio/compose.hpp>
 #include <asio/error.hpp>
+#include <asio/post.hpp>
 
 #include "tlspp/asio/io_op.hpp"
 #include "tlspp/asio/stream_core.hpp"
@@ -26,11 +27,14 @@ enum class shutdown_mode : unsigned char {
 
 namespace detail {
 
-/// async_shutdown: runs a `close` io_op, then (wait_for_peer) an
+/// async_shutdown: runs a `close` io_op, shuts the socket's write side
+/// (nothing follows close_notify), then (wait_for_peer) runs an
 /// `await_close_notify` io_op, both under one deadline. The inner
 /// operations are bound to the core's shutdown_signal, which the deadline
 /// timer emits when it passes and the caller's own cancellation is
 /// forwarded to; a passed deadline completes with asio::error::timed_out.
+/// Before the handshake completed there is no session to end: close()
+/// sends nothing and there is no close_notify to wait for.
 template <class NextLayer>
 class shutdown_op {
  public:
@@ -43,6 +47,12 @@ class shutdown_op {
     stream_core<NextLayer>& c = *core_;
     switch (phase_) {
       case phase::start:
+        if (c.client && !c.connected) {
+          // No handshake ever started: no TLS to end, only the socket's side.
+          c.shut_send();
+          phase_ = phase::awaiting;
+          return ::asio::post(c.next.get_executor(), std::move(self));
+        }
         generation_ = ++c.shutdown_generation;
         c.shutdown_timer.expires_after(timeout_);
         c.shutdown_timer.async_wait(
@@ -54,7 +64,8 @@ class shutdown_op {
         phase_ = phase::closing;
         return launch(self, op_kind::close);
       case phase::closing:
-        if (!ec && mode_ == shutdown_mode::wait_for_peer) {
+        if (!ec) c.shut_send();
+        if (!ec && mode_ == shutdown_mode::wait_for_peer && c.conn().handshake_done()) {
           // The deadline may have passed while nothing was bound to the signal.
           if (c.shutdown_expired == generation_) {
             ec = ::asio::error::operation_aborted;

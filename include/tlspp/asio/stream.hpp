@@ -62,8 +62,16 @@ inline constexpr std::chrono::steady_clock::duration default_shutdown_timeout =
 /// the peer's close_notify; a peer that closes its side without one gives
 /// `error::stream_truncated` (the data may have been cut short).
 /// async_shutdown sends close_notify and waits for the peer's, but never
-/// longer than its deadline. Failures from libtls carry its message in
+/// longer than its deadline. A failure of the TLS connection is reported
+/// with the connection's own tlspp::errc (error.hpp), and its message in
 /// last_error().
+///
+/// When the connection fails (or is cut), the stream delivers the fatal
+/// alert libtls queued before it reports the error: it flushes it, shuts
+/// the socket's write side, reads and drops what the peer still sends (for
+/// at most a second and 256 KiB, or until the peer's end of stream), then
+/// closes the socket if it owns it. A socket closed with the peer's bytes
+/// unread would send a reset that can destroy the alert on its way.
 ///
 /// Concurrency: at most one read operation (async_read_some) and one write
 /// operation (async_write_some or async_shutdown) may be outstanding, and
@@ -81,7 +89,8 @@ inline constexpr std::chrono::steady_clock::duration default_shutdown_timeout =
 ///
 /// Destroying the stream closes the next layer (when the stream owns it)
 /// and makes operations still in flight complete with operation_aborted.
-/// Moving a stream with operations in flight is not allowed.
+/// Moving a stream with operations in flight is not allowed. Every member
+/// of a moved-from stream throws tlspp::error (errc::moved_from).
 template <class NextLayer>
 class stream : public stream_base {
   using core_type = detail::stream_core<NextLayer>;
@@ -115,26 +124,26 @@ class stream : public stream_base {
   stream& operator=(const stream&) = delete;
   ~stream() { abandon(); }
 
-  [[nodiscard]] executor_type get_executor() noexcept { return core_->next.get_executor(); }
-  [[nodiscard]] next_layer_type& next_layer() noexcept { return core_->next; }
-  [[nodiscard]] const next_layer_type& next_layer() const noexcept { return core_->next; }
+  [[nodiscard]] executor_type get_executor() { return core().next.get_executor(); }
+  [[nodiscard]] next_layer_type& next_layer() { return core().next; }
+  [[nodiscard]] const next_layer_type& next_layer() const { return core().next; }
   /// The lowest layer of the next layer (the socket).
-  [[nodiscard]] decltype(auto) lowest_layer() noexcept requires requires(next_layer_type& n) {
+  [[nodiscard]] decltype(auto) lowest_layer() requires requires(next_layer_type& n) {
     n.lowest_layer();
   }
-  { return core_->next.lowest_layer(); }
+  { return core().next.lowest_layer(); }
 
-  /// The TLS connection: info() after the handshake, peer_cert_contains_name()...
-  /// Don't run its I/O calls yourself.
-  [[nodiscard]] tlspp::connection& connection() noexcept { return core_->conn(); }
-  [[nodiscard]] const tlspp::connection& connection() const noexcept { return core_->conn(); }
+  /// The TLS connection: info() after the handshake, peer_cert_contains_name(),
+  /// error_code()... Don't run its I/O calls yourself.
+  [[nodiscard]] tlspp::connection& connection() { return core().conn(); }
+  [[nodiscard]] const tlspp::connection& connection() const { return core().conn(); }
   /// The transport between libtls and the next layer, for its statistics.
-  [[nodiscard]] const tlspp::memory_transport& transport() const noexcept {
-    return core_->transport;
-  }
-  /// libtls's message for the last handshake_failed, protocol_error or
-  /// stream_truncated, e.g. "handshake: certificate verify failed".
-  [[nodiscard]] const std::string& last_error() const noexcept { return core_->last_error; }
+  [[nodiscard]] const tlspp::memory_transport& transport() const { return core().transport; }
+  /// Why the last operation failed with a tlspp::errc: the connection's
+  /// error_message() (e.g. "handshake: certificate verify failed"), or, when
+  /// the connection has none, the reason the stream itself found (connect()
+  /// refused the server name...). Empty while nothing failed.
+  [[nodiscard]] const std::string& last_error() const { return core().last_error(); }
 
   // --- asynchronous operations ---------------------------------------------
 
@@ -146,10 +155,11 @@ class stream : public stream_base {
                 Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
   auto async_handshake(handshake_type type, std::string_view servername,
                        Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    core_type& c = core();
     return ::asio::async_compose<Token, void(std::error_code)>(
         detail::io_op<NextLayer, false>{
             core_, detail::op_kind::handshake, {}, {}, prepare_handshake(type, servername)},
-        token, core_->next);
+        token, c.next);
   }
   /// The server's form (and a client's without a name).
   template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code))
@@ -168,9 +178,10 @@ class stream : public stream_base {
                 Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
   auto async_read_some(const MutableBufferSequence& buffers,
                        Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    core_type& c = core();
     return ::asio::async_compose<Token, void(std::error_code, std::size_t)>(
         detail::io_op<NextLayer, true>{core_, detail::op_kind::read, detail::first_buffer(buffers)},
-        token, core_->next);
+        token, c.next);
   }
 
   /// Writes some plaintext from the first non-empty buffer; completes with
@@ -179,10 +190,11 @@ class stream : public stream_base {
                                            Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
   auto async_write_some(const ConstBufferSequence& buffers,
                         Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    core_type& c = core();
     return ::asio::async_compose<Token, void(std::error_code, std::size_t)>(
         detail::io_op<NextLayer, true>{
             core_, detail::op_kind::write, {}, detail::first_const_buffer(buffers)},
-        token, core_->next);
+        token, c.next);
   }
 
   /// Sends close_notify, then waits for the peer's (mode wait_for_peer) or
@@ -191,14 +203,19 @@ class stream : public stream_base {
   /// cannot hang it: past it, `asio::error::timed_out`. A peer that closes
   /// its side without close_notify gives error::stream_truncated. Data that
   /// arrives meanwhile is discarded, unless a read of yours is outstanding:
-  /// it gets the data, then eof, and the shutdown completes with it. The
-  /// next layer stays open: close it afterwards.
+  /// it gets the data, then eof, and the shutdown completes with it. Once
+  /// close_notify is out, the socket's write side is shut (nothing may
+  /// follow it); the socket stays open for reading: close it afterwards.
+  /// Before the handshake completed (a handshake cancelled by a deadline)
+  /// there is no session to end: nothing is sent or awaited, and it
+  /// succeeds. After a truncated read it reports stream_truncated.
   template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code))
                 Token ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
   auto async_shutdown(shutdown_mode mode, std::chrono::steady_clock::duration timeout,
                       Token&& token ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    core_type& c = core();
     return ::asio::async_compose<Token, void(std::error_code)>(
-        detail::shutdown_op<NextLayer>{core_, mode, timeout}, token, core_->next);
+        detail::shutdown_op<NextLayer>{core_, mode, timeout}, token, c.next);
   }
   /// Waits for the peer's close_notify up to default_shutdown_timeout.
   template <ASIO_COMPLETION_TOKEN_FOR(void(std::error_code))
@@ -211,10 +228,11 @@ class stream : public stream_base {
   // --- blocking operations ------------------------------------------------
 
   void handshake(handshake_type type, std::string_view servername, std::error_code& ec) {
+    core_type& c = core();
     ec = prepare_handshake(type, servername);
     if (!ec)
-      core_->run_sync(
-          detail::op_kind::handshake, [](auto& c) { return c.handshake(); }, ec);
+      c.run_sync(
+          detail::op_kind::handshake, [](auto& conn) { return conn.handshake(); }, ec);
   }
   void handshake(handshake_type type, std::error_code& ec) { handshake(type, {}, ec); }
   void handshake(handshake_type type, std::string_view servername = {}) {
@@ -225,13 +243,14 @@ class stream : public stream_base {
 
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, std::error_code& ec) {
+    core_type& c = core();
     const std::span<std::byte> b = detail::first_buffer(buffers);
     if (b.empty()) {
       ec = {};
       return 0;
     }
-    return core_->run_sync(
-        detail::op_kind::read, [b](auto& c) { return c.recv(b); }, ec);
+    return c.run_sync(
+        detail::op_kind::read, [b](auto& conn) { return conn.recv(b); }, ec);
   }
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers) {
@@ -243,13 +262,14 @@ class stream : public stream_base {
 
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers, std::error_code& ec) {
+    core_type& c = core();
     const std::span<const std::byte> b = detail::first_const_buffer(buffers);
     if (b.empty()) {
       ec = {};
       return 0;
     }
-    return core_->run_sync(
-        detail::op_kind::write, [b](auto& c) { return c.send(b); }, ec);
+    return c.run_sync(
+        detail::op_kind::write, [b](auto& conn) { return conn.send(b); }, ec);
   }
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers) {
@@ -261,10 +281,16 @@ class stream : public stream_base {
 
   /// Sends close_notify (blocking) and does not wait for the peer's: a
   /// blocking wait could hang on a peer that never answers. Read until
-  /// asio::error::eof to see the peer's.
+  /// asio::error::eof to see the peer's. Then shuts the socket's write
+  /// side, as async_shutdown does, with the same results.
   void shutdown(std::error_code& ec) {
-    core_->run_sync(
-        detail::op_kind::close, [](auto& c) { return c.close(); }, ec);
+    core_type& c = core();
+    ec = {};
+    if (!c.client || c.connected) {
+      c.run_sync(
+          detail::op_kind::close, [](auto& conn) { return conn.close(); }, ec);
+    }
+    if (!ec) c.shut_send();
   }
   void shutdown() {
     std::error_code ec;
@@ -273,16 +299,26 @@ class stream : public stream_base {
   }
 
  private:
+  /// The shared state, or tlspp::error (errc::moved_from).
+  core_type& core() const {
+    if (!core_) [[unlikely]] {
+      throw tlspp::error{tlspp::errc::moved_from, "tlspp::asio::stream",
+                         "used after it was moved from"};
+    }
+    return *core_;
+  }
+
   /// Connects a client the first time; checks the type against the role.
+  /// A server name connect() refuses (a NUL byte, too long) is its code.
   std::error_code prepare_handshake(handshake_type type, std::string_view servername) {
-    core_type& c = *core_;
+    core_type& c = core();
     if ((type == client) != c.client.has_value()) return ::asio::error::invalid_argument;
     if (c.client && !c.connected) {
       try {
         c.client->connect(servername, c.gate);
       } catch (const tlspp::error& e) {
-        c.last_error = e.what();
-        return error::handshake_failed;
+        c.own_error = e.what();
+        return e.code();
       }
       c.connected = true;
     }
@@ -292,8 +328,8 @@ class stream : public stream_base {
   void throw_if(const std::error_code& ec, const char* what) const {
     if (!ec) return;
     std::string message = what;
-    if (!core_->last_error.empty() && ec.category() == error::get_stream_category()) {
-      message += ": " + core_->last_error;
+    if (ec.category() == tlspp::error_category() && !core().last_error().empty()) {
+      message += ": " + core().last_error();
     }
     throw ::asio::system_error{ec, message};
   }
@@ -302,15 +338,12 @@ class stream : public stream_base {
     if (!core_) return;
     core_type& c = *core_;
     c.abandoned = true;
-    if constexpr (!std::is_reference_v<NextLayer> &&
-                  requires(std::error_code & ec) { c.next.lowest_layer().close(ec); }) {
-      std::error_code ignored;
-      c.next.lowest_layer().close(ignored);
-    }
+    c.close_owned();
     try {
       c.read_done.cancel();
       c.write_done.cancel();
       c.shutdown_timer.cancel();
+      c.linger_timer.cancel();
     } catch (...) {  // cancel() reports failures only by exception; nothing to do here
     }
     core_.reset();

@@ -1,6 +1,8 @@
 // Detail of tlspp::asio::stream: the state its operations share.
 #pragma once
 
+#include <poll.h>
+
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -15,17 +17,34 @@
 #include <asio/buffer.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/error.hpp>
+#include <asio/socket_base.hpp>
 #include <asio/write.hpp>
 
 #include "tlspp/asio/error.hpp"
 #include "tlspp/client.hpp"
 #include "tlspp/connection.hpp"
+#include "tlspp/error.hpp"
 #include "tlspp/io_result.hpp"
 #include "tlspp/memory_transport.hpp"
 #include "tlspp/server.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp::asio::detail {
+
+/// A next layer with a socket at the bottom (asio's basic_socket, or a
+/// stream over one): the stream can shut its write side and close it.
+template <class Next>
+concept socket_below = requires(Next& n, std::error_code& ec) {
+  n.lowest_layer().shutdown(::asio::socket_base::shutdown_send, ec);
+  n.lowest_layer().cancel(ec);
+  n.lowest_layer().close(ec);
+  n.lowest_layer().native_handle();
+};
+
+/// How long, and for how many bytes, a stream whose connection failed reads
+/// what the peer still sends before it closes the socket (see linger).
+inline constexpr std::chrono::milliseconds linger_time{1000};
+inline constexpr std::size_t linger_bytes = 256 * 1024;
 
 /// Stands between libtls and the memory_transport while a socket operation
 /// works on the transport's memory. During a socket read into
@@ -109,7 +128,15 @@ struct stream_core {
   bool peer_truncated = false;
   /// The stream object is gone: operations still running end aborted.
   bool abandoned = false;
-  std::string last_error;
+  /// Why the stream failed where the connection has no message: connect()
+  /// threw, or the stream itself found a problem.
+  std::string own_error;
+  /// The connection failed (or was cut): the next operation to end lingers
+  /// (see linger_sync), once; lingered says it has.
+  bool must_linger = false;
+  bool lingered = false;
+  /// Bounds that drain in time (it cancels the socket's operations).
+  timer_type linger_timer{next.get_executor()};
 
   /// async_shutdown's deadline, and the signal that cancels its inner
   /// operation when the deadline passes (or the caller cancels).
@@ -126,6 +153,31 @@ struct stream_core {
   }
 
   [[nodiscard]] bool outbox_empty() const noexcept { return transport.to_send().empty(); }
+
+  /// libtls's (or tlspp's) explanation of the last failure.
+  [[nodiscard]] const std::string& last_error() noexcept {
+    const std::string& message = conn().error_message();
+    return message.empty() ? own_error : message;
+  }
+
+  // --- the socket under the stream -------------------------------------
+
+  /// Ends our side of the TCP stream (a FIN): after close_notify or a fatal
+  /// alert nothing more is sent, and the FIN pushes out at once what the
+  /// kernel still holds back (Nagle), so a close that follows cannot lose it.
+  void shut_send() noexcept {
+    if constexpr (socket_below<next_layer_type>) {
+      std::error_code ignored;
+      next.lowest_layer().shutdown(::asio::socket_base::shutdown_send, ignored);
+    }
+  }
+  /// Closes the socket if the stream owns it (not a borrowed stream<socket&>).
+  void close_owned() noexcept {
+    if constexpr (!std::is_reference_v<NextLayer> && socket_below<next_layer_type>) {
+      std::error_code ignored;
+      next.lowest_layer().close(ignored);
+    }
+  }
 
   // --- the reader and writer roles ------------------------------------
 
@@ -151,7 +203,8 @@ struct stream_core {
 
   // --- results ------------------------------------------------------------
 
-  /// The error_code for a final tlspp result; keeps libtls's message.
+  /// The error_code for a final tlspp result: the connection's own code
+  /// (its message is last_error()), or eof for a read after close_notify.
   std::error_code failure(const tlspp::io_result& r, op_kind kind) {
     switch (r.status) {
       case io_status::closed:
@@ -159,14 +212,51 @@ struct stream_core {
         return kind == op_kind::read ? std::error_code{::asio::error::eof} : std::error_code{};
       case io_status::truncated:
         peer_truncated = true;
-        last_error = conn().error_message();
+        must_linger = true;
         return error::stream_truncated;
       case io_status::failed:
-        last_error = conn().error_message();
-        return conn().handshake_done() ? error::protocol_error : error::handshake_failed;
+        must_linger = true;
+        // After a truncated read the connection keeps errc::truncated, so a
+        // shutdown then reports the truncation, not a protocol error.
+        if (const std::error_code ec = conn().error_code()) return ec;
+        return error::protocol_error;
       default:
         return {};
     }
+  }
+
+  /// The stream found libtls wanting to send with nothing queued, which a
+  /// want from the transport rules out: report it rather than spin.
+  std::error_code stalled() {
+    own_error = "libtls wants to send but nothing is queued";
+    return tlspp::errc::backend_stalled;
+  }
+
+  /// A failed connection's last act: what libtls queued (its fatal alert)
+  /// has been flushed; end our side, read and drop what the peer still
+  /// sends for a moment (until its end of stream, linger_time or
+  /// linger_bytes), then close the socket. Closing at once with the peer's
+  /// bytes unread would make the kernel send a reset, which can destroy the
+  /// alert before the peer reads it. This is the blocking form; io_op has
+  /// the asynchronous one.
+  void linger_sync() {
+    if (lingered) return;
+    lingered = true;
+    shut_send();
+    if constexpr (socket_below<next_layer_type>) {
+      auto& socket = next.lowest_layer();
+      const auto deadline = std::chrono::steady_clock::now() + linger_time;
+      for (std::size_t drained = 0; drained < linger_bytes;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd p{socket.native_handle(), POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+        std::error_code ec;
+        drained += next.read_some(::asio::buffer(scratch), ec);
+        if (ec) break;
+      }
+    }
+    close_owned();
   }
 
   // --- the blocking forms ---------------------------------------------
@@ -192,8 +282,7 @@ struct stream_core {
           return r.bytes;
         case io_status::want_send:
           if (outbox_empty()) {
-            last_error = "libtls wants to send but nothing is queued";
-            ec = error::protocol_error;
+            ec = stalled();
             return 0;
           }
           flush_sync(ec);
@@ -217,6 +306,7 @@ struct stream_core {
           ec = failure(r, kind);
           std::error_code ignored;  // best effort: an alert libtls queued
           flush_sync(ignored);
+          if (r.status != io_status::closed) linger_sync();
           return 0;
         }
       }
