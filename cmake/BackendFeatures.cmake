@@ -1,6 +1,9 @@
 # Detects, from the backend's header and symbols, which parts of the libtls API
-# it provides. Writes TLSPP_HAVE_<NAME> into a private generated header; the
-# library reports the result through tlspp::backend_features().
+# it provides. Writes TLSPP_HAVE_<NAME> into a private generated header.
+# This list is the one list of optional libtls symbols: src/backend_calls.hpp
+# gives each one a stand-in that reports failure where the backend lacks it
+# (and refuses to compile if one it uses is missing here), and the run-time
+# probes in src/features.cpp decide what tlspp::get_backend_features() says.
 include(CheckSymbolExists)
 include(CMakePushCheckState)
 

@@ -288,8 +288,8 @@ void handshake(const config& client_conf, const config& server_conf) {
     return;
   }
   if (!link->handshake()) {
-    check_result(link->client_result, "client handshake()");
-    check_result(link->server_result, "server handshake()");
+    check_result(link->client, link->client_result, "client handshake()");
+    check_result(link->accepted, link->server_result, "server handshake()");
     return;
   }
   (void)link->client.info();
@@ -303,10 +303,11 @@ void handshake(const config& client_conf, const config& server_conf) {
   } catch (const error& e) {
     check_error(e);
   }
-  for (connection* c : {static_cast<connection*>(&link->client), &link->accepted}) {
+  for (connection* c : {static_cast<connection*>(&link->client),
+                         static_cast<connection*>(&link->accepted)}) {
     for (int i = 0; i < 16; ++i) {
       const io_result r = c->close();
-      check_result(r, "close()");
+      check_result(*c, r, "close()");
       if (!r.want_io()) break;
     }
   }

@@ -1,6 +1,7 @@
 #include "tlspp/config.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "backend_calls.hpp"
+#include "c_string.hpp"
 #include "config_state.hpp"
 #include "loaded_file.hpp"
 #include "tlspp/error.hpp"
@@ -38,11 +41,74 @@ namespace {
 constexpr std::string_view encrypted_keys_lacking = "it cannot decrypt private keys";
 constexpr std::string_view ocsp_lacking = "it cannot staple or check OCSP responses";
 
+/// RFC 7301: a protocol name is 1 to 255 bytes, and the list, each name
+/// behind its length byte, at most 65535 (libtls refuses more, unclearly).
+constexpr std::size_t alpn_name_max = 255;
+constexpr std::size_t alpn_list_max = 65535;
+/// libtls copies a key password, with its NUL, into OpenSSL's 1024-byte
+/// PEM_BUFSIZE buffer: a longer one fails as if it were wrong.
+constexpr std::size_t key_password_max = 1023;
+/// libtls keeps a session ID context of at most 32 bytes
+/// (SSL_MAX_SID_CTX_LENGTH).
+constexpr std::size_t session_id_max = 32;
+
 std::string option_name(std::string_view prefix, std::string_view name) {
   return std::string{"config option "}.append(prefix).append(name);
 }
 
+[[noreturn]] void invalid(const std::string& option, std::string_view why) {
+  throw error{errc::invalid_argument, option, why};
+}
+
+/// A string option on its way into libtls: no NUL, not empty.
+std::string text(std::string_view value, const std::string& option, std::string_view empty_why) {
+  std::string s = c_string(value, option);
+  if (s.empty()) invalid(option, empty_why);
+  return s;
+}
+
+/// A file or directory name on its way into libtls.
+std::string path(const std::filesystem::path& p, const std::string& option) {
+  std::string s = text(p.native(), option, "is an empty path");
+  if (s.size() >= PATH_MAX) {
+    invalid(option, "is a path of " + std::to_string(s.size()) + " bytes, over PATH_MAX (" +
+                        std::to_string(PATH_MAX - 1) + ")");
+  }
+  return s;
+}
+
+/// PEM text from memory. libtls takes it with its length, but OpenSSL reads
+/// it line by line as C strings: a NUL before the last certificate of a CA
+/// bundle silently drops the certificates after it, one inside a certificate
+/// fails with an unrelated message. PEM is text, so a NUL is never right.
+void pem(const std::string& value, const std::string& option) {
+  (void)c_string(value, option);
+  if (value.empty()) invalid(option, "is empty: give the PEM text, or leave the option unset");
+}
+
+/// An OCSP response (DER, binary: NULs are fine) from memory.
+void der(const std::string& value, const std::string& option) {
+  if (value.empty()) invalid(option, "is empty: an OCSP response is never empty");
+}
+
+/// A key password: libtls hands it to OpenSSL as a C string. Checked in
+/// place, never copied: it is a secret.
+void password(const std::string& value, const std::string& option) {
+  if (value.find('\0') != std::string::npos) invalid(option, "contains a NUL byte");
+  if (value.empty()) {
+    invalid(option, "is empty: leave it unset for a private key that is not encrypted");
+  }
+  if (value.size() > key_password_max) {
+    invalid(option, "is " + std::to_string(value.size()) + " bytes long, over the " +
+                        std::to_string(key_password_max) +
+                        " libtls can pass to the key decryption");
+  }
+}
+
 /// Applies options to one tls_config, naming each option in its errors.
+/// Each option's values are checked first (the same answer on every
+/// backend), then whether the backend can honour it (one run-time check,
+/// from get_backend_features()), then libtls gets it.
 class options_applier {
  public:
   explicit options_applier(config_state& state) : state_{state}, conf_{state.handle} {}
@@ -51,6 +117,7 @@ class options_applier {
 
  private:
   void check(int rc, std::string_view option) const {
+    if (rc == backend::not_provided) unsupported(option);
     if (rc != 0) {
       throw error{errc::config_rejected, option_name("", option),
                   message_of(tls_config_error(conf_), "rejected by libtls without a message")};
@@ -92,34 +159,35 @@ void options_applier::apply(const config_options& o) {
   apply_keypairs(o);
   apply_session(o);
 
-  if (o.ciphers) check(tls_config_set_ciphers(conf_, o.ciphers->c_str()), "ciphers");
+  if (o.ciphers) {
+    const std::string ciphers = text(*o.ciphers, option_name("", "ciphers"),
+                                     "is empty: name a cipher list such as \"secure\"");
+    check(tls_config_set_ciphers(conf_, ciphers.c_str()), "ciphers");
+  }
   if (o.dheparams) {
+    const std::string params = text(*o.dheparams, option_name("", "dheparams"),
+                                    "is empty: use \"none\", \"auto\" or \"legacy\"");
     require(features_.dheparams, "dheparams", "it has no DHE parameters");
-#if TLSPP_HAVE_TLS_CONFIG_SET_DHEPARAMS
-    check(tls_config_set_dheparams(conf_, o.dheparams->c_str()), "dheparams");
-#else
-    unsupported("dheparams");
-#endif
+    check(backend::set_dheparams(conf_, params.c_str()), "dheparams");
   }
   exclusive(o.ecdhecurve.has_value(), o.ecdhecurves.has_value(), "ecdhecurve", "ecdhecurves");
   if (o.ecdhecurve) {
-#if TLSPP_HAVE_TLS_CONFIG_SET_ECDHECURVE
-    check(tls_config_set_ecdhecurve(conf_, o.ecdhecurve->c_str()), "ecdhecurve");
-#else
-    unsupported("ecdhecurve");
-#endif
+    const std::string curve =
+        text(*o.ecdhecurve, option_name("", "ecdhecurve"), "is empty: name a curve or \"auto\"");
+    // No capability flag: the call exists or it does not (check() says so).
+    check(backend::set_ecdhecurve(conf_, curve.c_str()), "ecdhecurve");
   }
   if (o.ecdhecurves) {
+    const std::string curves =
+        text(*o.ecdhecurves, option_name("", "ecdhecurves"),
+             "is empty: name curves such as \"X25519,P-256\" or \"default\"");
     require(features_.ecdhecurves, "ecdhecurves", "it takes no list of ECDHE curves");
-#if TLSPP_HAVE_TLS_CONFIG_SET_ECDHECURVES
-    check(tls_config_set_ecdhecurves(conf_, o.ecdhecurves->c_str()), "ecdhecurves");
-#else
-    unsupported("ecdhecurves");
-#endif
+    check(backend::set_ecdhecurves(conf_, curves.c_str()), "ecdhecurves");
   }
   if (o.protocols) {
     if (o.protocols->empty()) {
-      throw error{errc::invalid_argument, option_name("", "protocols"), "the set is empty: no version could be negotiated"};
+      throw error{errc::invalid_argument, option_name("", "protocols"),
+                  "the set is empty: no version could be negotiated"};
     }
     if (*o.protocols == protocol_set{protocol::tlsv1_3}) {
       require(features_.tls1_3, "protocols", "it has no TLS 1.3, the only version in the set");
@@ -132,16 +200,29 @@ void options_applier::apply(const config_options& o) {
 
 void options_applier::apply_alpn(const std::vector<std::string>& alpn) {
   if (alpn.empty()) return;
+  const std::string option = option_name("", "alpn");
   std::string joined;
-  for (const auto& name : alpn) {
+  std::size_t encoded = 0;
+  for (std::size_t i = 0; i < alpn.size(); ++i) {
+    const std::string& name = alpn[i];
+    const std::string which = "protocol name " + std::to_string(i + 1);
+    (void)c_string(name, option);
     // libtls takes a comma-separated list: a comma inside a name would
     // silently split it in two.
     if (name.empty() || name.find(',') != std::string::npos) {
-      throw error{errc::invalid_argument, option_name("", "alpn"),
-                  "protocol name '" + name + "' is empty or contains a comma"};
+      invalid(option, "protocol name '" + name + "' is empty or contains a comma");
     }
+    if (name.size() > alpn_name_max) {
+      invalid(option, which + " is " + std::to_string(name.size()) + " bytes long, over the " +
+                          std::to_string(alpn_name_max) + " RFC 7301 allows");
+    }
+    encoded += 1 + name.size();
     if (!joined.empty()) joined += ',';
     joined += name;
+  }
+  if (encoded > alpn_list_max) {
+    invalid(option, "the list takes " + std::to_string(encoded) + " bytes encoded, over the " +
+                        std::to_string(alpn_list_max) + " an ALPN extension holds (RFC 7301)");
   }
   check(tls_config_set_alpn(conf_, joined.c_str()), "alpn");
 }
@@ -152,39 +233,34 @@ void options_applier::apply_trust(const config_options& o) {
   // (which is where ca_file goes too): refuse the combination instead.
   exclusive(o.ca.has_value(), o.ca_path.has_value(), "ca", "ca_path");
   exclusive(o.ca_file.has_value(), o.ca_path.has_value(), "ca_file", "ca_path");
+  exclusive(o.crl.has_value(), o.crl_file.has_value(), "crl", "crl_file");
   if (o.ca) {
+    pem(*o.ca, option_name("", "ca"));
     check(tls_config_set_ca_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.ca->data()),
                                 o.ca->size()),
           "ca");
   }
-  if (o.ca_file) check(tls_config_set_ca_file(conf_, o.ca_file->c_str()), "ca_file");
+  if (o.ca_file) {
+    const std::string file = path(*o.ca_file, option_name("", "ca_file"));
+    check(tls_config_set_ca_file(conf_, file.c_str()), "ca_file");
+  }
   if (o.ca_path) {
+    const std::string dir = path(*o.ca_path, option_name("", "ca_path"));
     require(features_.ca_path, "ca_path", "it cannot read CA certificates from a directory");
-#if TLSPP_HAVE_TLS_CONFIG_SET_CA_PATH
-    check(tls_config_set_ca_path(conf_, o.ca_path->c_str()), "ca_path");
-#else
-    unsupported("ca_path");
-#endif
+    check(backend::set_ca_path(conf_, dir.c_str()), "ca_path");
   }
-  exclusive(o.crl.has_value(), o.crl_file.has_value(), "crl", "crl_file");
-  if (o.crl || o.crl_file) {
-    require(features_.crl, o.crl ? "crl" : "crl_file",
-            "it cannot check certificate revocation lists");
-  }
-#if TLSPP_HAVE_TLS_CONFIG_SET_CRL_MEM
   if (o.crl) {
-    check(tls_config_set_crl_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.crl->data()),
-                                 o.crl->size()),
+    pem(*o.crl, option_name("", "crl"));
+    require(features_.crl, "crl", "it cannot check certificate revocation lists");
+    check(backend::set_crl_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.crl->data()),
+                               o.crl->size()),
           "crl");
   }
-#else
-  if (o.crl) unsupported("crl");
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_CRL_FILE
-  if (o.crl_file) check(tls_config_set_crl_file(conf_, o.crl_file->c_str()), "crl_file");
-#else
-  if (o.crl_file) unsupported("crl_file");
-#endif
+  if (o.crl_file) {
+    const std::string file = path(*o.crl_file, option_name("", "crl_file"));
+    require(features_.crl, "crl_file", "it cannot check certificate revocation lists");
+    check(backend::set_crl_file(conf_, file.c_str()), "crl_file");
+  }
 }
 
 void options_applier::apply_identity(const config_options& o) {
@@ -196,6 +272,15 @@ void options_applier::apply_identity(const config_options& o) {
     throw error{errc::invalid_argument, option_name("", "key_password"),
                 "needs key_file: libtls decrypts keys only as it loads them from a file"};
   }
+  if (o.cert) pem(*o.cert, option_name("", "cert"));
+  if (o.key) pem(*o.key, option_name("", "key"));
+  if (o.ocsp_staple) der(*o.ocsp_staple, option_name("", "ocsp_staple"));
+  const std::string cert_file = o.cert_file ? path(*o.cert_file, option_name("", "cert_file")) : "";
+  const std::string key_file = o.key_file ? path(*o.key_file, option_name("", "key_file")) : "";
+  const std::string staple_file =
+      o.ocsp_staple_file ? path(*o.ocsp_staple_file, option_name("", "ocsp_staple_file")) : "";
+  if (o.key_password) password(*o.key_password, option_name("", "key_password"));
+
   if (o.key_password) require(features_.encrypted_keys, "key_password", encrypted_keys_lacking);
   if (o.ocsp_staple || o.ocsp_staple_file) {
     require(features_.ocsp_stapling, o.ocsp_staple ? "ocsp_staple" : "ocsp_staple_file",
@@ -206,33 +291,27 @@ void options_applier::apply_identity(const config_options& o) {
                                   o.cert->size()),
           "cert");
   }
-  if (o.cert_file) check(tls_config_set_cert_file(conf_, o.cert_file->c_str()), "cert_file");
+  if (o.cert_file) check(tls_config_set_cert_file(conf_, cert_file.c_str()), "cert_file");
   if (o.key) {
     check(tls_config_set_key_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.key->data()),
                                  o.key->size()),
           "key");
   }
   if (o.key_file && !o.key_password) {
-    check(tls_config_set_key_file(conf_, o.key_file->c_str()), "key_file");
+    check(tls_config_set_key_file(conf_, key_file.c_str()), "key_file");
   }
   if (o.key_file && o.key_password) {
-    const loaded_file key{*o.key_file, &*o.key_password, option_name("", "key_file")};
+    const loaded_file key{key_file, &*o.key_password, option_name("", "key_file")};
     check(tls_config_set_key_mem(conf_, key.data(), key.size()), "key_file");
   }
-  if (o.ocsp_staple || o.ocsp_staple_file) {
-#if TLSPP_HAVE_TLS_CONFIG_SET_OCSP_STAPLE_MEM && TLSPP_HAVE_TLS_CONFIG_SET_OCSP_STAPLE_FILE
-    if (o.ocsp_staple) {
-      check(tls_config_set_ocsp_staple_mem(
-                conf_, reinterpret_cast<const std::uint8_t*>(o.ocsp_staple->data()),
-                o.ocsp_staple->size()),
-            "ocsp_staple");
-    } else {
-      check(tls_config_set_ocsp_staple_file(conf_, o.ocsp_staple_file->c_str()),
-            "ocsp_staple_file");
-    }
-#else
-    unsupported(o.ocsp_staple ? "ocsp_staple" : "ocsp_staple_file");
-#endif
+  if (o.ocsp_staple) {
+    check(backend::set_ocsp_staple_mem(conf_,
+                                       reinterpret_cast<const std::uint8_t*>(o.ocsp_staple->data()),
+                                       o.ocsp_staple->size()),
+          "ocsp_staple");
+  }
+  if (o.ocsp_staple_file) {
+    check(backend::set_ocsp_staple_file(conf_, staple_file.c_str()), "ocsp_staple_file");
   }
 }
 
@@ -244,17 +323,26 @@ void options_applier::apply_keypairs(const config_options& o) {
     const keypair& kp = o.keypairs[i];
     const std::string where = "keypairs[" + std::to_string(i) + "].";
     auto either = [&](const auto& mem, const auto& file, std::string_view name, bool required,
-                      const std::string* password) -> loaded_file {
+                      const std::string* key_password, bool is_pem) -> loaded_file {
       if (mem && file) {
         throw error{errc::invalid_argument, option_name(where, name),
                     std::string{"cannot be combined with "}.append(name) + "_file"};
       }
-      if (mem) return loaded_file::view(*mem);
+      if (mem) {
+        if (is_pem) {
+          pem(*mem, option_name(where, name));
+        } else {
+          der(*mem, option_name(where, name));
+        }
+        return loaded_file::view(*mem);
+      }
       if (file) {
-        return loaded_file{*file, password, option_name(where, std::string{name} + "_file")};
+        const std::string option = option_name(where, std::string{name} + "_file");
+        return loaded_file{path(*file, option), key_password, option};
       }
       if (required) {
-        throw error{errc::invalid_argument, option_name(where, name), "missing: a keypair needs a cert and a key"};
+        throw error{errc::invalid_argument, option_name(where, name),
+                    "missing: a keypair needs a cert and a key"};
       }
       return loaded_file{};
     };
@@ -262,100 +350,110 @@ void options_applier::apply_keypairs(const config_options& o) {
       throw error{errc::invalid_argument, option_name(where, "key_password"), "needs key_file"};
     }
     if (kp.key_password) {
+      password(*kp.key_password, option_name(where, "key_password"));
       require(features_.encrypted_keys, where + "key_password", encrypted_keys_lacking);
     }
     if (kp.ocsp_staple || kp.ocsp_staple_file) {
       require(features_.ocsp_stapling,
               where + (kp.ocsp_staple ? "ocsp_staple" : "ocsp_staple_file"), ocsp_lacking);
     }
-    const loaded_file cert = either(kp.cert, kp.cert_file, "cert", true, nullptr);
-    const loaded_file key =
-        either(kp.key, kp.key_file, "key", true, kp.key_password ? &*kp.key_password : nullptr);
+    const loaded_file cert = either(kp.cert, kp.cert_file, "cert", true, nullptr, true);
+    const loaded_file key = either(kp.key, kp.key_file, "key", true,
+                                   kp.key_password ? &*kp.key_password : nullptr, true);
     const loaded_file staple =
-        either(kp.ocsp_staple, kp.ocsp_staple_file, "ocsp_staple", false, nullptr);
-    const std::string name = where + "cert";
-#if TLSPP_HAVE_TLS_CONFIG_ADD_KEYPAIR_OCSP_MEM && TLSPP_HAVE_TLS_CONFIG_SET_KEYPAIR_OCSP_MEM
-    if (i == 0 && first_is_default) {
-      check(tls_config_set_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(), key.size(),
-                                            staple.data(), staple.size()),
-            name);
+        either(kp.ocsp_staple, kp.ocsp_staple_file, "ocsp_staple", false, nullptr, false);
+    const bool as_default = i == 0 && first_is_default;
+    if (staple.size() != 0) {
+      const int rc =
+          as_default ? backend::set_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(),
+                                                     key.size(), staple.data(), staple.size())
+                     : backend::add_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(),
+                                                     key.size(), staple.data(), staple.size());
+      check(rc, where + "ocsp_staple");
     } else {
-      check(tls_config_add_keypair_ocsp_mem(conf_, cert.data(), cert.size(), key.data(), key.size(),
-                                            staple.data(), staple.size()),
-            name);
+      const int rc =
+          as_default
+              ? tls_config_set_keypair_mem(conf_, cert.data(), cert.size(), key.data(), key.size())
+              : tls_config_add_keypair_mem(conf_, cert.data(), cert.size(), key.data(), key.size());
+      check(rc, where + "cert");
     }
-#else
-    if (staple.size() != 0) unsupported(where + "ocsp_staple");
-    if (i == 0 && first_is_default) {
-      check(tls_config_set_keypair_mem(conf_, cert.data(), cert.size(), key.data(), key.size()),
-            name);
-    } else {
-      check(tls_config_add_keypair_mem(conf_, cert.data(), cert.size(), key.data(), key.size()),
-            name);
-    }
-#endif
   }
 }
 
 void options_applier::apply_session(const config_options& o) {
-  if (!o.ticket_keys.empty()) {
-    require(features_.session_tickets, "ticket_keys", "it has no session tickets");
+  if (o.session_id) {
+    if (o.session_id->empty()) {
+      invalid(option_name("", "session_id"), "is empty: a session ID context needs 1 to 32 bytes");
+    }
+    if (o.session_id->size() > session_id_max) {
+      invalid(option_name("", "session_id"), "is " + std::to_string(o.session_id->size()) +
+                                                 " bytes long, over the " +
+                                                 std::to_string(session_id_max) + " libtls keeps");
+    }
   }
+  const auto lifetime = o.session_lifetime ? o.session_lifetime->count() : 0;
+  if (lifetime < 0 || lifetime > std::numeric_limits<int>::max()) {
+    throw error{errc::invalid_argument, option_name("", "session_lifetime"), "out of range"};
+  }
+  const std::string session_file =
+      o.session_file ? path(*o.session_file, option_name("", "session_file")) : "";
+
+  // Each option is refused where it would do nothing: the probe saw no
+  // server of this backend resume a session with it.
+  if (!o.ticket_keys.empty()) {
+    require(features_.session_tickets, "ticket_keys",
+            "its servers never resume a session from a ticket");
+  }
+  if (o.session_id) {
+    require(features_.session_id, "session_id", "its servers never resume a session by its ID");
+  }
+  // A lifetime of zero asks for no resumption, which every backend honours.
+  if (lifetime != 0) {
+    require(features_.session_lifetime, "session_lifetime", "its servers never resume a session");
+  }
+  if (o.session_file) {
+    require(features_.session_file, "session_file", "its clients keep no session in a file");
+  }
+
   for (std::size_t i = 0; i < o.ticket_keys.size(); ++i) {
-#if TLSPP_HAVE_TLS_CONFIG_ADD_TICKET_KEY
     // libtls copies the key (and wipes its copy); the const_cast is for its
     // non-const signature only.
     auto* key = const_cast<unsigned char*>(
         reinterpret_cast<const unsigned char*>(o.ticket_keys[i].key.data()));
-    check(tls_config_add_ticket_key(conf_, o.ticket_keys[i].keyrev, key, ticket_key_size),
+    check(backend::add_ticket_key(conf_, o.ticket_keys[i].keyrev, key, ticket_key_size),
           "ticket_keys[" + std::to_string(i) + "]");
-#else
-    unsupported("ticket_keys");
-#endif
   }
   if (o.session_id) {
-    require(features_.session_id, "session_id", "it cannot resume sessions by ID");
-#if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_ID
-    check(tls_config_set_session_id(conf_,
-                                    reinterpret_cast<const unsigned char*>(o.session_id->data()),
-                                    o.session_id->size()),
-          "session_id");
-#else
-    unsupported("session_id");
-#endif
+    check(
+        backend::set_session_id(conf_, reinterpret_cast<const unsigned char*>(o.session_id->data()),
+                                o.session_id->size()),
+        "session_id");
   }
-  if (o.session_lifetime) {
-    require(features_.session_lifetime, "session_lifetime", "it cannot resume sessions");
-#if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_LIFETIME
-    const auto seconds = o.session_lifetime->count();
-    if (seconds < 0 || seconds > std::numeric_limits<int>::max()) {
-      throw error{errc::invalid_argument, option_name("", "session_lifetime"), "out of range"};
-    }
-    check(tls_config_set_session_lifetime(conf_, static_cast<int>(seconds)), "session_lifetime");
-#else
-    unsupported("session_lifetime");
-#endif
+  if (o.session_lifetime && features_.session_lifetime) {
+    check(backend::set_session_lifetime(conf_, static_cast<int>(lifetime)), "session_lifetime");
+  }
+  const bool sessions_asked = !o.ticket_keys.empty() || o.session_id || lifetime != 0;
+  if (const int quiet = quiet_server_session_lifetime(); quiet != 0 && !sessions_asked) {
+    // This backend's servers never resume, yet send TLS 1.3 tickets unless a
+    // lifetime is set: set one so that they send none. Harmless on a client.
+    check(backend::set_session_lifetime(conf_, quiet), "session_lifetime");
   }
   if (o.session_file) {
-    // Before the file is created: a backend without sessions leaves none behind.
-    require(features_.session_file, "session_file", "it cannot keep client sessions");
-#if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_FD
-    const int fd = ::open(o.session_file->c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // Created only now that the backend is known to keep sessions in it.
+    const int fd = ::open(session_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
       throw error{errc::config_rejected, option_name("", "session_file"),
-                  "cannot open '" + o.session_file->string() + "': " + std::strerror(errno)};
+                  "cannot open '" + session_file + "': " + std::strerror(errno)};
     }
     state_.session_fd = fd;
-    check(tls_config_set_session_fd(conf_, fd), "session_file");
-#else
-    unsupported("session_file");
-#endif
+    check(backend::set_session_fd(conf_, fd), "session_file");
   }
 }
 
 void options_applier::apply_flags(const config_options& o) {
   exclusive(o.prefer_ciphers_client, o.prefer_ciphers_server, "prefer_ciphers_client",
             "prefer_ciphers_server");
+  exclusive(o.verify_client, o.verify_client_optional, "verify_client", "verify_client_optional");
   if (o.prefer_ciphers_client) tls_config_prefer_ciphers_client(conf_);
   if (o.prefer_ciphers_server) tls_config_prefer_ciphers_server(conf_);
   if (o.insecure_noverifycert) tls_config_insecure_noverifycert(conf_);
@@ -363,30 +461,17 @@ void options_applier::apply_flags(const config_options& o) {
   if (o.insecure_noverifytime) {
     require(features_.insecure_noverifytime, "insecure_noverifytime",
             "it checks certificate validity times even when told not to");
-#if TLSPP_HAVE_TLS_CONFIG_INSECURE_NOVERIFYTIME
-    tls_config_insecure_noverifytime(conf_);
-#else
-    unsupported("insecure_noverifytime");
-#endif
+    check(backend::insecure_noverifytime(conf_), "insecure_noverifytime");
   }
   if (o.ocsp_require_stapling) {
     require(features_.ocsp_stapling, "ocsp_require_stapling", ocsp_lacking);
-#if TLSPP_HAVE_TLS_CONFIG_OCSP_REQUIRE_STAPLING
-    tls_config_ocsp_require_stapling(conf_);
-#else
-    unsupported("ocsp_require_stapling");
-#endif
+    check(backend::ocsp_require_stapling(conf_), "ocsp_require_stapling");
   }
-  exclusive(o.verify_client, o.verify_client_optional, "verify_client", "verify_client_optional");
   if (o.verify_client) tls_config_verify_client(conf_);
   if (o.verify_client_optional) {
     require(features_.verify_client_optional, "verify_client_optional",
             "it would let a client certificate it cannot verify through, as the peer's");
-#if TLSPP_HAVE_TLS_CONFIG_VERIFY_CLIENT_OPTIONAL
-    tls_config_verify_client_optional(conf_);
-#else
-    unsupported("verify_client_optional");
-#endif
+    check(backend::verify_client_optional(conf_), "verify_client_optional");
   }
 }
 
@@ -408,7 +493,7 @@ void config::clear_keys() {
   }
   const auto state = detail::config_state::of(*this);
   std::scoped_lock lock{state->refcount_mutex};
-  tls_config_clear_keys(state->handle);
+  (void)detail::backend::clear_keys(state->handle);
 }
 
 void* config::native_handle() const noexcept { return state_ ? state_->handle : nullptr; }

@@ -1,17 +1,23 @@
 #include "tlspp/features.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string_view>
 #include <vector>
 
+#include "backend_calls.hpp"
 #include "libtls.hpp"
 
 namespace tlspp {
 namespace {
+
+namespace backend = detail::backend;
 
 struct config_deleter {
   void operator()(::tls_config* c) const noexcept { tls_config_free(c); }
@@ -23,14 +29,10 @@ struct context_deleter {
 };
 using scratch_context = std::unique_ptr<::tls, context_deleter>;
 
-[[maybe_unused]] scratch_config fresh() { return scratch_config{tls_config_new()}; }
+scratch_config fresh() { return scratch_config{tls_config_new()}; }
 
-[[maybe_unused]] const auto* bytes(const char* s) {
-  return reinterpret_cast<const std::uint8_t*>(s);
-}
-[[maybe_unused]] const auto* bytes(std::string_view s) {
-  return reinterpret_cast<const std::uint8_t*>(s.data());
-}
+const auto* bytes(const char* s) { return reinterpret_cast<const std::uint8_t*>(s); }
+const auto* bytes(std::string_view s) { return reinterpret_cast<const std::uint8_t*>(s.data()); }
 
 // ---------------------------------------------------------------------------
 // Handshake probes: what a backend does, where its API cannot say.
@@ -126,6 +128,12 @@ ssize_t pipe_write(::tls*, const void* buf, size_t len, void* arg) {
   return static_cast<ssize_t>(len);
 }
 
+struct file_closer {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+/// An anonymous temporary file, for a client's session.
+using scratch_file = std::unique_ptr<std::FILE, file_closer>;
+
 /// A client and a server of the backend joined in memory. The client reaches
 /// the server by address (127.0.0.1), so it sends no SNI and a server never
 /// checks its own certificate against a name. Any setup call that fails
@@ -147,15 +155,35 @@ class probe_link {
 
   void require(int rc) { usable = usable && rc == 0; }
 
+  /// Both sides negotiate only `version` (a TLS_PROTOCOL_* bit).
+  void only(std::uint32_t version) {
+    if (!usable) return;
+    require(version != 0 ? 0 : -1);
+    require(tls_config_set_protocols(client_conf.get(), version));
+    require(tls_config_set_protocols(server_conf.get(), version));
+  }
+
   /// Configures both contexts and starts both handshakes.
   void start() {
     if (!usable) return;
-    client_.reset(tls_client());
     server_.reset(tls_server());
-    require(client_ && server_ ? 0 : -1);
+    require(server_ ? 0 : -1);
+    if (!usable) return;
+    require(tls_configure(server_.get(), server_conf.get()));
+    next_connection();
+  }
+
+  /// A new client context (a new process, as far as the client is concerned)
+  /// connecting to the same server context, over emptied pipes.
+  void next_connection() {
+    if (!usable) return;
+    accepted_.reset();
+    client_.reset(tls_client());
+    to_server_ = {};
+    to_client_ = {};
+    require(client_ ? 0 : -1);
     if (!usable) return;
     require(tls_configure(client_.get(), client_conf.get()));
-    require(tls_configure(server_.get(), server_conf.get()));
     if (!usable) return;
     ::tls* accepted = nullptr;
     require(tls_accept_cbs(server_.get(), &accepted, pipe_read, pipe_write, &server_end_));
@@ -184,6 +212,34 @@ class probe_link {
     return client_done && server_done;
   }
 
+  /// After the handshake: the server sends a byte and the client reads it,
+  /// taking in whatever the server sent before it (TLS 1.3 session tickets);
+  /// then both sides close. True when the byte arrived.
+  bool exchange_and_close() {
+    if (!usable) return false;
+    const char one = 'x';
+    if (tls_write(accepted_.get(), &one, 1) != 1) return false;
+    char got = 0;
+    ssize_t n = TLS_WANT_POLLIN;
+    for (int round = 0; round < 100 && n == TLS_WANT_POLLIN; ++round) {
+      n = tls_read(client_.get(), &got, 1);
+    }
+    // close_notify is not waited for: the probe only needs it sent.
+    (void)tls_close(client_.get());
+    (void)tls_close(accepted_.get());
+    return n == 1 && got == one;
+  }
+
+  /// TLS records the server has sent on the current connection.
+  [[nodiscard]] int server_records() const {
+    int records = 0;
+    const std::vector<unsigned char>& d = to_client_.data;
+    for (std::size_t at = 0; at + 5 <= d.size(); ++records) {
+      at += 5 + (std::size_t{d[at + 3]} << 8 | d[at + 4]);
+    }
+    return records;
+  }
+
   [[nodiscard]] ::tls* client() const { return client_.get(); }
   [[nodiscard]] ::tls* accepted() const { return accepted_.get(); }
 
@@ -192,149 +248,278 @@ class probe_link {
   byte_pipe to_client_;
   pipe_end client_end_{&to_client_, &to_server_};
   pipe_end server_end_{&to_server_, &to_client_};
-  scratch_context client_;
   scratch_context server_;
+  scratch_context client_;
   scratch_context accepted_;
 };
 
+// ---------------------------------------------------------------------------
+// Resumption probes: a backend may accept every session option and still
+// never resume (libretls 3.7 on OpenSSL 3 issues no ticket and no session ID
+// a client could resume from), so only a resumed handshake counts.
+
+/// Server session lifetime for the probes (within every backend's range).
+constexpr int probe_lifetime = 300;
+
+/// Whether a second client context, given the session its predecessor kept
+/// in their session file, resumes it on both sides, against a server whose
+/// config `setup` completes. Both sides negotiate only `version`.
+template <class Setup>
+bool resumes(std::uint32_t version, Setup&& setup) {
+  using namespace probe_pki;
+  const scratch_file file{std::tmpfile()};
+  if (!file) return false;
+  probe_link link{server_cert, server_key, server_cert};
+  link.only(version);
+  link.require(backend::set_session_fd(link.client_conf.get(), fileno(file.get())));
+  if (link.usable) link.require(setup(link.server_conf.get()));
+  link.start();
+  if (!link.handshake() || !link.exchange_and_close()) return false;
+  struct stat st {};
+  if (::fstat(fileno(file.get()), &st) != 0 || st.st_size == 0) return false;  // nothing kept
+  link.next_connection();
+  return link.handshake() && backend::conn_session_resumed(link.client()) == 1 &&
+         backend::conn_session_resumed(link.accepted()) == 1;
+}
+
+/// resumes() over TLS 1.2, or else over TLS 1.3 where the backend has it.
+template <class Setup>
+bool resumes_over_any(const backend_features& f, Setup&& setup) {
+  return resumes(TLS_PROTOCOL_TLSv1_2, setup) ||
+         (f.tls1_3 && resumes(backend::protocol_tlsv1_3, setup));
+}
+
+/// Whether the client half of resumption happens where no server of the
+/// backend resumes: the client writes its session to the file after a full
+/// handshake, and a new client reads it back and connects with it.
+bool client_keeps_session() {
+  using namespace probe_pki;
+  const scratch_file file{std::tmpfile()};
+  if (!file) return false;
+  probe_link link{server_cert, server_key, server_cert};
+  // Over TLS 1.2 the session is complete when the handshake ends.
+  link.only(TLS_PROTOCOL_TLSv1_2);
+  link.require(backend::set_session_fd(link.client_conf.get(), fileno(file.get())));
+  link.start();
+  if (!link.handshake() || !link.exchange_and_close()) return false;
+  struct stat st {};
+  if (::fstat(fileno(file.get()), &st) != 0 || st.st_size == 0) return false;
+  link.next_connection();
+  return link.handshake();
+}
+
+/// The session lifetime that stops the backend's servers from sending TLS
+/// 1.3 session tickets, where they never resume: 0 when that does not hold
+/// (no tickets are sent anyway, or the lifetime changes nothing, or a server
+/// with it fails a handshake). `plain` is a default server's finished TLS
+/// 1.3 handshake and exchange, to compare with. libretls sends two tickets
+/// after every TLS 1.3 handshake unless a lifetime is set; with one it sends
+/// none, and over TLS 1.2 it then answers a client offering tickets with an
+/// empty one.
+int lifetime_that_stops_unusable_tickets(const probe_link& plain) {
+  using namespace probe_pki;
+  constexpr int lifetime = 60;  // libtls's smallest; nothing resumes anyway
+  probe_link quiet{server_cert, server_key, server_cert};
+  quiet.only(backend::protocol_tlsv1_3);
+  quiet.require(backend::set_session_lifetime(quiet.server_conf.get(), lifetime));
+  quiet.start();
+  if (!quiet.handshake() || !quiet.exchange_and_close() ||
+      quiet.server_records() >= plain.server_records()) {
+    return 0;
+  }
+  // A TLS 1.2 client that offers tickets (one with a session file) must
+  // still get through.
+  const scratch_file file{std::tmpfile()};
+  if (!file) return 0;
+  probe_link tls12{server_cert, server_key, server_cert};
+  tls12.only(TLS_PROTOCOL_TLSv1_2);
+  tls12.require(backend::set_session_lifetime(tls12.server_conf.get(), lifetime));
+  tls12.require(backend::set_session_fd(tls12.client_conf.get(), fileno(file.get())));
+  tls12.start();
+  return tls12.handshake() && tls12.exchange_and_close() ? lifetime : 0;
+}
+
+/// What the probes found beyond backend_features.
+struct probe_results {
+  backend_features features;
+  int quiet_server_lifetime = 0;
+};
+
+void probe_sessions(probe_results& r, probe_link& plain);
+
 /// Fills the flags only a handshake shows. Each probe is compared with a
 /// plain handshake that must succeed first; if even that fails, the flags
-/// keep what the build detected and this returns false.
-bool probe_handshakes(backend_features& f) {
+/// keep what the calls on scratch configs showed and this returns false.
+bool probe_handshakes(probe_results& r) {
   using namespace probe_pki;
+  backend_features& f = r.features;
   probe_link plain{server_cert, server_key, server_cert};
   plain.start();
   if (!plain.handshake()) return false;
   ::tls* client = plain.client();
-#if TLSPP_HAVE_TLS_PROTOCOL_TLSV1_3
   // Both sides offer every version they have: the newest one wins.
   const char* version = tls_conn_version(client);
-  f.tls1_3 = version != nullptr && std::string_view{version} == "TLSv1.3";
-#endif
+  f.tls1_3 = backend::protocol_tlsv1_3 != 0 && version != nullptr &&
+             std::string_view{version} == "TLSv1.3";
   const char* issuer = tls_peer_cert_issuer(client);
   f.peer_cert_issuer = issuer != nullptr && *issuer != '\0';
   f.peer_cert_times = tls_peer_cert_notbefore(client) != -1 && tls_peer_cert_notafter(client) != -1;
   f.ip_address_names = tls_peer_cert_contains_name(client, "127.0.0.1") == 1;
+  f.cipher_strength = backend::conn_cipher_strength(client) > 0;
+  const char* common_name = backend::peer_cert_common_name(client);
+  f.peer_cert_common_name = common_name != nullptr && *common_name != '\0';
 
-#if TLSPP_HAVE_TLS_CONFIG_INSECURE_NOVERIFYTIME
-  // An expired certificate from the CA the client trusts: only its validity
-  // time is wrong.
-  probe_link expired{expired_cert, expired_key, server_cert};
-  if (expired.usable) tls_config_insecure_noverifytime(expired.client_conf.get());
-  expired.start();
-  f.insecure_noverifytime = expired.handshake();
-#endif
-
-#if TLSPP_HAVE_TLS_CONFIG_CLEAR_KEYS
-  // Keys cleared once the server is configured and has accepted.
-  probe_link cleared{server_cert, server_key, server_cert};
-  cleared.start();
-  if (cleared.usable) tls_config_clear_keys(cleared.server_conf.get());
-  f.clear_keys = cleared.handshake();
-#endif
-
-#if TLSPP_HAVE_TLS_CONFIG_VERIFY_CLIENT_OPTIONAL
-  // A client certificate the server cannot verify must fail the handshake,
-  // never pass as the peer's.
-  probe_link optional{server_cert, server_key, server_cert};
-  optional.require(
-      tls_config_set_ca_mem(optional.server_conf.get(), bytes(server_cert), server_cert.size()));
-  optional.require(tls_config_set_keypair_mem(optional.client_conf.get(), bytes(client_cert),
-                                              client_cert.size(), bytes(client_key),
-                                              client_key.size()));
-  if (optional.usable) tls_config_verify_client_optional(optional.server_conf.get());
-  optional.start();
-  if (optional.usable && optional.handshake() && tls_peer_cert_provided(optional.accepted()) == 1) {
-    f.verify_client_optional = false;
+  if (f.insecure_noverifytime) {
+    // An expired certificate from the CA the client trusts: only its
+    // validity time is wrong.
+    probe_link expired{expired_cert, expired_key, server_cert};
+    expired.require(backend::insecure_noverifytime(expired.client_conf.get()));
+    expired.start();
+    f.insecure_noverifytime = expired.handshake();
   }
-#endif
+
+  if (f.clear_keys) {
+    // Keys cleared once the server is configured and has accepted.
+    probe_link cleared{server_cert, server_key, server_cert};
+    cleared.start();
+    if (cleared.usable) cleared.require(backend::clear_keys(cleared.server_conf.get()));
+    f.clear_keys = cleared.handshake();
+  }
+
+  if (f.verify_client_optional) {
+    // A client certificate the server cannot verify must fail the handshake,
+    // never pass as the peer's.
+    probe_link optional{server_cert, server_key, server_cert};
+    optional.require(
+        tls_config_set_ca_mem(optional.server_conf.get(), bytes(server_cert), server_cert.size()));
+    optional.require(tls_config_set_keypair_mem(optional.client_conf.get(), bytes(client_cert),
+                                                client_cert.size(), bytes(client_key),
+                                                client_key.size()));
+    optional.require(backend::verify_client_optional(optional.server_conf.get()));
+    optional.start();
+    if (optional.usable && optional.handshake() &&
+        tls_peer_cert_provided(optional.accepted()) == 1) {
+      f.verify_client_optional = false;
+    }
+  }
+
+  probe_sessions(r, plain);
   return true;
+}
+
+/// The session flags: ticket_keys and session_id each alone beside the
+/// lifetime that enables sessions in libtls, so that each flag stands for its
+/// own option.
+/// A server with all of them is tried first: where even it never resumes
+/// (libretls), so does every one alone.
+void probe_sessions(probe_results& r, probe_link& plain) {
+  backend_features& f = r.features;
+  unsigned char ticket_key[48] = {1, 2, 3};
+  auto with_ticket_key = [&](::tls_config* c) {
+    return backend::add_ticket_key(c, 1, ticket_key, sizeof ticket_key);
+  };
+  auto with_session_id = [](::tls_config* c) {
+    return backend::set_session_id(c, bytes("tlspp probe"), 11);
+  };
+  auto with_lifetime = [](::tls_config* c) {
+    return backend::set_session_lifetime(c, probe_lifetime);
+  };
+  const bool any = (f.session_tickets || f.session_id || f.session_lifetime) &&
+                   resumes_over_any(f, [&](::tls_config* c) {
+                     if (f.session_tickets && with_ticket_key(c) != 0) return -1;
+                     if (f.session_id && with_session_id(c) != 0) return -1;
+                     return with_lifetime(c);
+                   });
+  if (f.session_tickets) {
+    f.session_tickets = any && resumes_over_any(f, [&](::tls_config* c) {
+                          return with_ticket_key(c) != 0 ? -1 : with_lifetime(c);
+                        });
+  }
+  if (f.session_id) {
+    f.session_id = any && resumes_over_any(f, [&](::tls_config* c) {
+                     return with_session_id(c) != 0 ? -1 : with_lifetime(c);
+                   });
+  }
+  // libtls enables sessions only with a lifetime: it is part of every
+  // resumption, never refused where one happens.
+  f.session_lifetime = f.session_lifetime && any;
+  if (f.session_file) f.session_file = any || client_keeps_session();
+  // The default server's handshake compared with, over TLS 1.3.
+  if (!any && f.tls1_3 && plain.exchange_and_close()) {
+    r.quiet_server_lifetime = lifetime_that_stops_unusable_tickets(plain);
+  }
 }
 
 /// Without a handshake: whether a TLS 1.3-only client gets as far as
 /// connecting (some backends accept the config and fail there). Only a
 /// fallback: libtls-bearssl leaks a connection object on that failure.
 bool tls13_client_starts() {
-#if TLSPP_HAVE_TLS_PROTOCOL_TLSV1_3
+  if (backend::protocol_tlsv1_3 == 0) return false;
   scratch_config c = fresh();
-  if (!c || tls_config_set_protocols(c.get(), TLS_PROTOCOL_TLSv1_3) != 0) return false;
+  if (!c || tls_config_set_protocols(c.get(), backend::protocol_tlsv1_3) != 0) return false;
   const scratch_context ctx{tls_client()};
   if (!ctx) return false;
   auto never = [](::tls*, void*, size_t, void*) -> ssize_t { return -1; };
   auto never_w = [](::tls*, const void*, size_t, void*) -> ssize_t { return -1; };
   return tls_configure(ctx.get(), c.get()) == 0 &&
          tls_connect_cbs(ctx.get(), never, never_w, nullptr, "probe.invalid") == 0;
-#else
-  return false;
-#endif
 }
 
 /// Some backends export a function that only fails ("not supported"): ask
 /// each one on a scratch config with an argument a real implementation
-/// accepts without parsing it.
-backend_features probe() {
+/// accepts without parsing it. The handshake probes then check what the
+/// accepted ones do.
+probe_results probe() {
   detail::ensure_libtls_initialized();
-  backend_features f;
+  probe_results r;
+  backend_features& f = r.features;
   f.api_version = TLS_API;
-#if TLSPP_HAVE_TLS_CONFIG_SET_CRL_MEM
-  f.crl = tls_config_set_crl_mem(fresh().get(), bytes("x"), 1) == 0;
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_OCSP_STAPLE_MEM && TLSPP_HAVE_TLS_PEER_OCSP_CERT_STATUS
-  f.ocsp_stapling = tls_config_set_ocsp_staple_mem(fresh().get(), bytes("x"), 1) == 0;
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_ADD_TICKET_KEY
+  f.crl = backend::set_crl_mem(fresh().get(), bytes("x"), 1) == 0;
+  // Serving staples is half of it: the client must be able to check them.
+  const scratch_context unconnected{tls_client()};
+  f.ocsp_stapling = backend::set_ocsp_staple_mem(fresh().get(), bytes("x"), 1) == 0 &&
+                    unconnected &&
+                    backend::peer_ocsp_cert_status(unconnected.get()) != backend::not_provided;
   unsigned char key[48] = {};
-  f.session_tickets = tls_config_add_ticket_key(fresh().get(), 1, key, sizeof key) == 0;
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_ID
-  f.session_id = tls_config_set_session_id(fresh().get(), bytes("x"), 1) == 0;
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_LIFETIME
-  f.session_lifetime = tls_config_set_session_lifetime(fresh().get(), 60) == 0;
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_SESSION_FD
-  if (std::FILE* file = std::tmpfile(); file != nullptr) {
-    f.session_file = tls_config_set_session_fd(fresh().get(), fileno(file)) == 0;
-    std::fclose(file);
+  f.session_tickets = backend::add_ticket_key(fresh().get(), 1, key, sizeof key) == 0;
+  f.session_id = backend::set_session_id(fresh().get(), bytes("x"), 1) == 0;
+  f.session_lifetime = backend::set_session_lifetime(fresh().get(), 60) == 0;
+  if (const scratch_file file{std::tmpfile()}) {
+    f.session_file = backend::set_session_fd(fresh().get(), fileno(file.get())) == 0;
   }
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_CA_PATH
-  f.ca_path = tls_config_set_ca_path(fresh().get(), "/") == 0;
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_DHEPARAMS
-  f.dheparams = tls_config_set_dheparams(fresh().get(), "auto") == 0;
-#endif
-#if TLSPP_HAVE_TLS_CONFIG_SET_ECDHECURVES
-  f.ecdhecurves = tls_config_set_ecdhecurves(fresh().get(), "default") == 0;
-#endif
-  f.verify_client_optional = TLSPP_HAVE_TLS_CONFIG_VERIFY_CLIENT_OPTIONAL;
-  f.insecure_noverifytime = TLSPP_HAVE_TLS_CONFIG_INSECURE_NOVERIFYTIME;
-  f.clear_keys = TLSPP_HAVE_TLS_CONFIG_CLEAR_KEYS;
-  f.cipher_strength = TLSPP_HAVE_TLS_CONN_CIPHER_STRENGTH;
-  f.peer_cert_common_name = TLSPP_HAVE_TLS_PEER_CERT_COMMON_NAME;
+  f.ca_path = backend::set_ca_path(fresh().get(), "/") == 0;
+  f.dheparams = backend::set_dheparams(fresh().get(), "auto") == 0;
+  f.ecdhecurves = backend::set_ecdhecurves(fresh().get(), "default") == 0;
+  f.verify_client_optional = backend::verify_client_optional(fresh().get()) == 0;
+  f.insecure_noverifytime = backend::insecure_noverifytime(fresh().get()) == 0;
+  f.clear_keys = backend::clear_keys(fresh().get()) == 0;
   f.peer_cert_issuer = true;
   f.peer_cert_times = true;
   f.ip_address_names = true;
-#if TLSPP_HAVE_TLS_LOAD_FILE
   // A backend that decrypts keys tries to open the file (ENOENT); one that
   // cannot gives up before touching it.
   size_t len = 0;
   char password[] = "probe";
   errno = 0;
-  std::uint8_t* loaded = tls_load_file("/nonexistent/tlspp-probe", &len, password);
+  std::uint8_t* loaded = backend::load_file("/nonexistent/tlspp-probe", &len, password);
   f.encrypted_keys = loaded == nullptr && errno == ENOENT;
-  if (loaded != nullptr) tls_unload_file(loaded, len);
-#endif
-  if (!probe_handshakes(f)) f.tls1_3 = tls13_client_starts();
-  return f;
+  if (loaded != nullptr) backend::unload_file(loaded, len);
+  if (!probe_handshakes(r)) f.tls1_3 = tls13_client_starts();
+  return r;
+}
+
+const probe_results& probed() {
+  static const probe_results results = probe();
+  return results;
 }
 
 }  // namespace
 
-const backend_features& get_backend_features() {
-  static const backend_features features = probe();
-  return features;
-}
+namespace detail {
+int quiet_server_session_lifetime() { return probed().quiet_server_lifetime; }
+}  // namespace detail
+
+const backend_features& get_backend_features() { return probed().features; }
 
 std::string describe(const backend_features& f) {
   std::string s = "libtls API " + std::to_string(f.api_version);

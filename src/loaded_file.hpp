@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "backend_calls.hpp"
 #include "libtls.hpp"
 #include "tlspp/error.hpp"
 
@@ -23,14 +24,18 @@ class loaded_file {
   /// Throws tlspp::error naming `option`.
   loaded_file(const std::filesystem::path& path, const std::string* password,
               const std::string& option) {
-#if TLSPP_HAVE_TLS_LOAD_FILE
     // tls_load_file wants a mutable password; give it a copy we wipe.
     std::string secret = password != nullptr ? *password : std::string{};
     errno = 0;
-    data_ = tls_load_file(path.c_str(), &size_, password != nullptr ? secret.data() : nullptr);
+    data_ = backend::load_file(path.c_str(), &size_, password != nullptr ? secret.data() : nullptr);
     const int saved_errno = errno;
     explicit_wipe(secret);
     owned_ = true;
+    if (data_ == nullptr && saved_errno == ENOSYS) {
+      throw error{errc::unsupported, option,
+                  "not supported by the libtls backend tlspp was built with: it cannot load "
+                  "files for tlspp"};
+    }
     if (data_ == nullptr) {
       std::string why = "cannot load '" + path.string() + "'";
       if (saved_errno != 0) {
@@ -40,11 +45,6 @@ class loaded_file {
       }
       throw error{errc::config_rejected, option, why};
     }
-#else
-    (void)path;
-    (void)password;
-    throw error{errc::unsupported, option, "loading files is not supported by this libtls backend"};
-#endif
   }
 
   static loaded_file view(const std::string& bytes) {
@@ -63,9 +63,7 @@ class loaded_file {
   loaded_file& operator=(const loaded_file&) = delete;
 
   ~loaded_file() {
-#if TLSPP_HAVE_TLS_LOAD_FILE
-    if (owned_ && data_ != nullptr) tls_unload_file(data_, size_);
-#endif
+    if (owned_ && data_ != nullptr) backend::unload_file(data_, size_);
   }
 
   /// nullptr when empty, as libtls expects for an absent item.

@@ -1,16 +1,17 @@
 // tlspp::get_backend_features(): what it reports matches what the backend does.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "support/memory_link.hpp"
 #include "support/pki.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tlspp::test {
 namespace {
@@ -91,7 +92,7 @@ TEST(BackendFeatures, DescribeFollowsEachFlag) {
 
 TEST(BackendFeatures, Tls13FlagMatchesTheDefaultHandshake) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_EQ(link.client.info().version, get_backend_features().tls1_3 ? "TLSv1.3" : "TLSv1.2");
 }
 
@@ -110,7 +111,7 @@ TEST(BackendFeatures, CrlFlagMatchesRevocationChecking) {
   // Claimed: the CRL really rejects the revoked certificate.
   memory_link link{config{client}, config{pki::server_options("revoked")}};
   EXPECT_FALSE(link.handshake());
-  EXPECT_TRUE(contains(link.client_result.error, "revoked")) << link.client_result.error;
+  EXPECT_TRUE(contains(link.client.error_message(), "revoked")) << link.describe();
 }
 
 TEST(BackendFeatures, OcspStaplingFlagMatchesStapling) {
@@ -122,7 +123,7 @@ TEST(BackendFeatures, OcspStaplingFlagMatchesStapling) {
   config_options client = pki::client_options();
   client.ocsp_require_stapling = true;
   memory_link link{config{client}, config{server}};
-  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  ASSERT_TRUE(link.handshake()) << link.describe();
   EXPECT_TRUE(link.client.info().ocsp);
 }
 
@@ -140,13 +141,112 @@ TEST(BackendFeatures, SessionFlagsMatchTheSessionOptions) {
   lifetime.session_lifetime = 60s;
   expect_builds_iff(f.session_lifetime, lifetime, "session_lifetime");
 
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("tlspp-features-session-" + std::to_string(::getpid()));
-  std::filesystem::remove(file);
+  const temp_dir dir;
   config_options session_file = pki::client_options();
-  session_file.session_file = file;
+  session_file.session_file = dir / "session";
   expect_builds_iff(f.session_file, session_file, "session_file");
-  std::filesystem::remove(file);
+}
+
+TEST(BackendFeatures, ServerSessionOptionsAreRefusedSayingTheServerNeverResumes) {
+  const backend_features& f = get_backend_features();
+  if (f.session_tickets && f.session_id && f.session_lifetime) {
+    GTEST_SKIP() << "the libtls backend resumes with every server session option (" << describe(f)
+                 << ")";
+  }
+  auto refusal = [](const std::function<void(config_options&)>& set) {
+    config_options o = pki::server_options();
+    set(o);
+    try {
+      const config built{o};
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), errc::unsupported) << e.what();
+      return std::string{e.what()};
+    }
+    return std::string{"(built)"};
+  };
+  if (!f.session_tickets) {
+    EXPECT_TRUE(contains(refusal([](auto& o) { o.ticket_keys = {ticket_key{.keyrev = 1}}; }),
+                         "never resume a session from a ticket"));
+  }
+  if (!f.session_id) {
+    EXPECT_TRUE(contains(refusal([](auto& o) { o.session_id = "id"; }),
+                         "never resume a session by its ID"));
+  }
+  if (!f.session_lifetime) {
+    EXPECT_TRUE(
+        contains(refusal([](auto& o) { o.session_lifetime = 300s; }), "never resume a session"));
+  }
+}
+
+/// Whether a second client with the session file of a first one resumes its
+/// session on both sides, against one server context built from `server`,
+/// over TLS 1.2 or else TLS 1.3. Each connection exchanges data first, so
+/// that TLS 1.3 tickets arrive.
+bool resumes_against(const config_options& server, const backend_features& f) {
+  std::vector<protocol> versions = {protocol::tlsv1_2};
+  if (f.tls1_3) versions.push_back(protocol::tlsv1_3);
+  for (const protocol version : versions) {
+    const temp_dir dir;
+    config_options client_options = pki::client_options();
+    client_options.session_file = dir / "session";
+    client_options.protocols = version;
+    config_options server_options = server;
+    server_options.protocols = version;
+    const config server_conf{server_options};
+    tlspp::server shared{server_conf};
+    bool resumed = false;
+    for (int i = 0; i < 2; ++i) {
+      memory_link link{config{client_options}, server_conf};
+      link.accepted = shared.accept(link.server_io);
+      if (!link.handshake()) {
+        ADD_FAILURE() << link.describe();
+        return false;
+      }
+      EXPECT_EQ(memory_link::pump(link.accepted, link.client, "x"), "x");
+      resumed = link.client.info().session_resumed && link.accepted.info().session_resumed;
+      EXPECT_TRUE(link.client.close().ok());
+    }
+    if (resumed) return true;
+  }
+  return false;
+}
+
+TEST(BackendFeatures, EachClaimedServerSessionOptionResumesASession) {
+  const backend_features& f = get_backend_features();
+  if (!f.session_tickets && !f.session_id && !f.session_lifetime) {
+    GTEST_SKIP() << "no libtls server of this backend resumes a session, and tlspp refuses "
+                    "every server session option ("
+                 << describe(f) << ")";
+  }
+  if (f.session_tickets) {
+    config_options o = pki::server_options();
+    o.ticket_keys = {ticket_key{.keyrev = 1}};
+    o.session_lifetime = 300s;
+    EXPECT_TRUE(resumes_against(o, f)) << "session_tickets is claimed";
+  }
+  if (f.session_id) {
+    config_options o = pki::server_options();
+    o.session_id = "tlspp-features-test";
+    o.session_lifetime = 300s;
+    EXPECT_TRUE(resumes_against(o, f)) << "session_id is claimed";
+  }
+  if (f.session_lifetime) {
+    config_options o = pki::server_options();
+    o.session_lifetime = 300s;
+    EXPECT_TRUE(resumes_against(o, f)) << "session_lifetime is claimed";
+  }
+}
+
+TEST(BackendFeatures, SessionFileFlagMeansTheClientKeepsItsSessionThere) {
+  const backend_features& f = get_backend_features();
+  if (!f.session_file) GTEST_SKIP() << "the libtls backend keeps no client session in a file";
+  const temp_dir dir;
+  config_options client_options = pki::client_options();
+  client_options.session_file = dir / "session";
+  client_options.protocols = protocol::tlsv1_2;  // the session is complete at the handshake's end
+  memory_link link{config{client_options}, config{pki::server_options()}};
+  ASSERT_TRUE(link.handshake()) << link.describe();
+  EXPECT_GT(std::filesystem::file_size(dir / "session"), 0u);
 }
 
 TEST(BackendFeatures, CaPathFlagMatchesTheCaPathOption) {
@@ -180,7 +280,7 @@ TEST(BackendFeatures, EncryptedKeysFlagMatchesKeyPassword) {
   expect_builds_iff(claimed, server, "key_password");
   if (!claimed) return;
   memory_link link{config{pki::client_options()}, config{server}};
-  EXPECT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  EXPECT_TRUE(link.handshake()) << link.describe();
 }
 
 TEST(BackendFeatures, InsecureNoverifytimeFlagMatchesTheOption) {
@@ -216,7 +316,7 @@ TEST(BackendFeatures, PeerCertificateFlagsMatchWhatInfoReports) {
 
 TEST(BackendFeatures, CipherStrengthIsReportedWhenClaimed) {
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const int bits = link.client.info().cipher_strength;
   if (get_backend_features().cipher_strength) {
     EXPECT_GE(bits, 128);
@@ -229,7 +329,7 @@ TEST(BackendFeatures, PeerCommonNameIsKnownWithOrWithoutLibtlsSupport) {
   // peer_cert_common_name only says where the CN comes from: tlspp parses the
   // subject when libtls cannot tell it.
   memory_link link{config{pki::client_options()}, config{pki::server_options()}};
-  ASSERT_TRUE(link.handshake()) << link.client_result.error << " / " << link.server_result.error;
+  ASSERT_TRUE(link.handshake()) << link.describe();
   const auto info = link.client.info();
   ASSERT_TRUE(info.peer);
   EXPECT_EQ(info.peer->common_name, "localhost");

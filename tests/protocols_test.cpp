@@ -109,7 +109,29 @@ TEST(ProtocolSet, UnknownStringThrowsNamingProtocolsAndTheString) {
   }
 }
 
-TEST(ProtocolSet, EmptyStringIsRejected) { EXPECT_THROW(protocol_set{""}, error); }
+TEST(ProtocolSet, EmptyStringIsRejectedNamingProtocols) {
+  try {
+    protocol_set{""};
+    ADD_FAILURE() << "an empty protocol string was accepted";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), errc::invalid_argument);
+    EXPECT_EQ(e.where(), "config option protocols");
+    EXPECT_NE(e.message().find("empty"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ProtocolSet, StringWithANulByteIsRejectedNotCutAtIt) {
+  // libtls would read "tlsv1.3" only and never see the rest.
+  const std::string spec{"tlsv1.3\0,tlsv1.2", 16};
+  try {
+    protocol_set{spec};
+    ADD_FAILURE() << "a protocol string with a NUL byte was accepted";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), errc::invalid_argument);
+    EXPECT_EQ(e.where(), "config option protocols");
+    EXPECT_NE(e.message().find("NUL"), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace
 }  // namespace tlspp::test

@@ -52,14 +52,25 @@ struct ticket_key {
 /// default verifies the peer's certificate, its name and its validity time:
 /// only an explicit `insecure_*` flag turns a check off. Options that name the
 /// same thing twice (`cert` and `cert_file`...) are rejected, never silently
-/// merged. Key material stays the caller's: tlspp hands it to libtls, which
-/// copies it and wipes its copy when the config is freed; keys that tlspp
-/// loads from files itself are wiped as soon as libtls has them.
+/// merged.
+///
+/// Every value is checked before it reaches libtls's C API, which would
+/// silently stop reading a string at a NUL byte: a NUL in a string, a path or
+/// PEM text, an empty one, or one over a limit given below is a tlspp::error
+/// (errc::invalid_argument) whose where() names the option, e.g. "config
+/// option keypairs[1].key_file". Paths must be shorter than PATH_MAX. Key material stays the
+/// caller's: tlspp hands it to libtls, which copies it and wipes its copy when the config is freed;
+/// keys that tlspp loads from files itself are wiped as soon as libtls has them.
 struct config_options {
   /// ALPN protocols to offer (client) or accept (server), in preference order.
+  /// Each name is 1 to 255 bytes without a comma; the list, each name behind
+  /// its length byte, at most 65535 bytes (RFC 7301).
   std::vector<std::string> alpn{};
 
-  /// Trusted CA certificates (PEM). Default: the system's CA file.
+  /// Trusted CA certificates (PEM). Default: the system's CA file. PEM given
+  /// in memory (`ca`, `cert`, `key`, `crl`) is text: empty or with a NUL byte
+  /// it is refused (libtls would drop the certificates after the NUL, or fail
+  /// with an unrelated message).
   std::optional<std::string> ca{};
   std::optional<std::filesystem::path> ca_file{};
   /// A directory of CA certificates named by subject hash (`openssl rehash`),
@@ -70,14 +81,15 @@ struct config_options {
   /// Own private key: a server's, or a client's for mutual TLS.
   std::optional<std::string> key{};
   std::optional<std::filesystem::path> key_file{};
-  /// Password of an encrypted `key_file`.
+  /// Password of an encrypted `key_file`: 1 to 1023 bytes (libtls passes no
+  /// more to OpenSSL), no NUL byte.
   std::optional<std::string> key_password{};
 
   /// Own certificate chain (PEM): the leaf first, then intermediates.
   std::optional<std::string> cert{};
   std::optional<std::filesystem::path> cert_file{};
 
-  /// OCSP response (DER) a server staples to its handshake.
+  /// OCSP response (DER) a server staples to its handshake; never empty.
   std::optional<std::string> ocsp_staple{};
   std::optional<std::filesystem::path> ocsp_staple_file{};
 
@@ -90,10 +102,18 @@ struct config_options {
   std::vector<keypair> keypairs{};
 
   /// Session ticket keys (server), the newest last; enables ticket resumption.
+  /// This and the other server session options (`session_id`, a non-zero
+  /// `session_lifetime`) are refused, saying why, on a backend whose servers
+  /// never resume a session (backend_features::session_tickets...): Debian's
+  /// libretls accepts them and resumes nothing. With none of them set, tlspp
+  /// gives such a backend's config a session lifetime, which stops its
+  /// servers from sending TLS 1.3 session tickets they could never honour
+  /// (over TLS 1.2 a client offering tickets then gets an empty one).
   std::vector<ticket_key> ticket_keys{};
 
   /// Cipher list: "secure" (default), "compat", "legacy", "insecure", "all"
-  /// or an OpenSSL-style cipher string.
+  /// or an OpenSSL-style cipher string. This and the other strings below are
+  /// never empty.
   std::optional<std::string> ciphers{};
   /// DHE parameters: "none" (default), "auto" or "legacy".
   std::optional<std::string> dheparams{};
@@ -125,12 +145,17 @@ struct config_options {
   /// on a backend that would let a certificate it cannot verify through.
   bool verify_client_optional = false;
 
-  /// Server: session ID context (at most 32 bytes); enables session-ID resumption.
+  /// Server: session ID context, 1 to 32 bytes (binary: NUL bytes are fine);
+  /// enables session-ID resumption.
   std::optional<std::string> session_id{};
-  /// Server: lifetime of sessions and tickets; zero disables resumption.
+  /// Server: lifetime of sessions and tickets; zero disables resumption, and is
+  /// accepted on every backend.
   std::optional<std::chrono::seconds> session_lifetime{};
   /// Client: file where libtls keeps the session for resumption across
-  /// contexts and processes. Created with mode 0600 if missing.
+  /// contexts and processes. Created with mode 0600 if missing. Whether the
+  /// next connection resumes is the server's choice (libretls saves the
+  /// session when the handshake ends, before a TLS 1.3 server's tickets
+  /// arrive: it resumes over TLS 1.2 only).
   std::optional<std::filesystem::path> session_file{};
 };
 

@@ -8,19 +8,34 @@ namespace tlspp {
 /// Capabilities of the linked libtls, detected when tlspp was built (which
 /// functions its header declares and its library exports) and confirmed at
 /// run time: a backend may export a function that only says "not supported",
-/// or accept an option and ignore it. The first call probes the backend once,
-/// with scratch configs and a few handshakes between in-memory contexts
-/// (certificates built into tlspp, no I/O). An option that needs a missing
-/// capability fails with tlspp::error when the config is built.
+/// or accept an option and ignore it. A capability means the behaviour
+/// happens: the first call probes the backend once, with scratch configs and
+/// handshakes between in-memory contexts (certificates built into tlspp, no
+/// I/O), resumed ones included. An option that needs a missing capability
+/// fails with tlspp::error (errc::unsupported) when the config is built,
+/// saying what the backend lacks.
 struct backend_features {
   long api_version = 0;  ///< TLS_API
   bool tls1_3 = false;
   bool crl = false;
-  bool ocsp_stapling = false;    ///< serve and check stapled OCSP responses
-  bool session_tickets = false;  ///< server ticket keys
+  bool ocsp_stapling = false;  ///< serve and check stapled OCSP responses
+  /// A server given ticket_keys (and a lifetime) resumes a client's session:
+  /// a second connection with the first one's session file resumes on both
+  /// sides, over TLS 1.2 or TLS 1.3. The server session flags are false on
+  /// Debian's libretls, which accepts every session option and resumes
+  /// nothing.
+  bool session_tickets = false;
+  /// A server given a session_id (and a lifetime) resumes a session.
   bool session_id = false;
+  /// A server given a session_lifetime (which libtls needs for any
+  /// resumption) resumes a session with it.
   bool session_lifetime = false;
-  bool session_file = false;  ///< client session file
+  /// The client keeps its session in session_file and offers it again.
+  /// Where a server of the backend resumes, that resumption proves it;
+  /// elsewhere the client's half is checked: a full TLS 1.2 handshake fills
+  /// the file and a new client connects with it (libretls clients resume this
+  /// way over TLS 1.2 with OpenSSL and GnuTLS servers).
+  bool session_file = false;
   bool ca_path = false;
   bool dheparams = false;
   bool ecdhecurves = false;

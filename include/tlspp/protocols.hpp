@@ -23,8 +23,10 @@ class protocol_set {
   /// The empty set.
   constexpr protocol_set() noexcept = default;
   constexpr protocol_set(protocol p) noexcept : bits_{static_cast<std::uint32_t>(p)} {}
-  /// Parses a libtls protocol string; throws tlspp::error naming the string
-  /// when libtls rejects it.
+  /// Parses a libtls protocol string; throws tlspp::error
+  /// (errc::invalid_argument, where() "config option protocols") when the
+  /// string is empty, holds a NUL byte (libtls would stop reading there), or
+  /// libtls rejects it.
   protocol_set(std::string_view spec);
   protocol_set(const char* spec) : protocol_set(std::string_view{spec}) {}
 
