@@ -303,8 +303,8 @@ void handshake(const config& client_conf, const config& server_conf) {
   } catch (const error& e) {
     check_error(e);
   }
-  for (connection* c : {static_cast<connection*>(&link->client),
-                         static_cast<connection*>(&link->accepted)}) {
+  for (connection* c :
+       {static_cast<connection*>(&link->client), static_cast<connection*>(&link->accepted)}) {
     for (int i = 0; i < 16; ++i) {
       const io_result r = c->close();
       check_result(*c, r, "close()");

@@ -6,8 +6,8 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  per target (default 60)
-#   TARGET   fuzz_server_handshake, fuzz_client_handshake, fuzz_config
-#            (default: all three)
+#   TARGET   fuzz_server_handshake, fuzz_client_handshake, fuzz_config,
+#            fuzz_api_sequence (default: all four)
 # Environment: TLSPP_FUZZ_BUILD_DIR (default build/fuzz), CXX (default
 # clang++-14 or clang++), TLSPP_FUZZ_JOBS (ninja jobs, default 2).
 #
@@ -23,7 +23,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
   exit 2
 fi
 shift $(($# > 0 ? 1 : 0))
-all_targets=(fuzz_server_handshake fuzz_client_handshake fuzz_config)
+all_targets=(fuzz_server_handshake fuzz_client_handshake fuzz_config fuzz_api_sequence)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do
@@ -72,7 +72,11 @@ for t in "${targets[@]}"; do
   log="$build/logs/$t.log"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   cp -f fuzz/corpus/"$t"/* "$corpus"/
-  for f in "$fresh/$t"/*; do cp -f "$f" "$corpus/fresh-$(basename "$f")"; done
+  # Not every target has recorded seeds (fuzz_api_sequence has none).
+  for f in "$fresh/$t"/*; do
+    [ -e "$f" ] || continue
+    cp -f "$f" "$corpus/fresh-$(basename "$f")"
+  done
   dict=()
   [ -f "fuzz/$t.dict" ] && dict=("-dict=fuzz/$t.dict")
 
