@@ -38,8 +38,7 @@ void reconfigure(detail::connection_state& st, std::shared_ptr<detail::config_st
 
 }  // namespace
 
-client::client(const config& conf)
-    : connection{state_ptr{new detail::connection_state}} {
+client::client(const config& conf) : connection{state_ptr{new detail::connection_state}} {
   detail::ensure_libtls_initialized();
   auto& st = *state_;
   st.conf = detail::config_state::of(conf);

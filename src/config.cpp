@@ -485,13 +485,13 @@ config::config(const config_options& options) : config{} {
 }
 
 void config::clear_keys() {
+  const auto state = detail::config_state::of(*this);  // a moved-from config says so first
   if (!get_backend_features().clear_keys) {
     throw error{errc::unsupported, "config::clear_keys",
                 "not supported by the libtls backend tlspp was built with: its servers read the "
                 "private keys from the config at every handshake, so clearing them would break "
                 "the servers configured before"};
   }
-  const auto state = detail::config_state::of(*this);
   std::scoped_lock lock{state->refcount_mutex};
   (void)detail::backend::clear_keys(state->handle);
 }

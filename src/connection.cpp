@@ -97,7 +97,7 @@ ssize_t record(connection_state& st, transfer t, std::size_t len, io_status natu
   }
   if (v == 0 && len == 0) return 0;
   if (v == 0 || t.is_want()) {
-    st.transport_want = v == 0                             ? natural_status
+    st.transport_want = v == 0                           ? natural_status
                         : v == transfer::want_recv_value ? io_status::want_recv
                                                          : io_status::want_send;
     return natural_want;
@@ -132,8 +132,7 @@ ssize_t read_trampoline(::tls*, void* buf, size_t len, void* arg) noexcept {
   auto& st = *static_cast<connection_state*>(arg);
   return guarded(st, [&] {
     const std::span<std::byte> buffer{static_cast<std::byte*>(buf), len};
-    const ssize_t n =
-        record(st, st.io->read(buffer), len, io_status::want_recv, TLS_WANT_POLLIN);
+    const ssize_t n = record(st, st.io->read(buffer), len, io_status::want_recv, TLS_WANT_POLLIN);
     if (n > 0 && !st.handshake_done) st.peer_records.feed(buffer.first(static_cast<size_t>(n)));
     return n;
   });
@@ -312,8 +311,8 @@ io_result drive(connection_state& st, operation op, Call&& call) {
       }
       if (op == operation::read && n == 0) {
         if (st.transport_eof) {
-          return fail(st, op, errc::truncated,
-                      "the peer closed the transport without close_notify", io_status::truncated);
+          return fail(st, op, errc::truncated, "the peer closed the transport without close_notify",
+                      io_status::truncated);
         }
         st.peer_closed = true;
         return io_result{io_status::closed, 0};
@@ -390,8 +389,8 @@ io_result connection::send(std::span<const std::byte> data) {
   const std::span<const std::byte> b = detail::clamped(data);
   if (b.size() < st.pending_send) [[unlikely]] {
     return detail::fail(st, detail::operation::write, errc::send_retry_mismatch,
-                        "retried with " + std::to_string(b.size()) +
-                            " bytes after a call with " + std::to_string(st.pending_send) +
+                        "retried with " + std::to_string(b.size()) + " bytes after a call with " +
+                            std::to_string(st.pending_send) +
                             " wanted I/O: retry with the same data");
   }
   const detail::call_scope scope{st};

@@ -47,13 +47,15 @@ std::span<std::byte> memory_transport::inbox_space(std::size_t min_size) {
 void memory_transport::commit_received(std::size_t n) {
   if (handed_out_pending_) {
     if (n > pending_.size() - pending_filled_) {
-      throw error{errc::misuse, "memory_transport::commit_received", "more bytes than receive_buffer() held"};
+      throw error{errc::misuse, "memory_transport::commit_received",
+                  "more bytes than receive_buffer() held"};
     }
     pending_filled_ += n;
     return;
   }
   if (n > inbox_.size() - inbox_committed_) {
-    throw error{errc::misuse, "memory_transport::commit_received", "more bytes than receive_buffer() held"};
+    throw error{errc::misuse, "memory_transport::commit_received",
+                "more bytes than receive_buffer() held"};
   }
   inbox_committed_ += n;
 }

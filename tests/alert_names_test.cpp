@@ -181,7 +181,8 @@ TEST(AlertNamesInHandshake, NoCommonCipherThatFailsByNumberNamesHandshakeFailure
   client_options.protocols = protocol::tlsv1_2;
   client_options.ciphers = "ECDHE-RSA-AES128-GCM-SHA256";  // the server's certificate is ECDSA
   const handshake_outcome o = handshake_to_the_end(client_options, pki::server_options());
-  if (!by_number(o.client_error) && !by_number(o.server_error)) GTEST_SKIP() << reported_in_words(o);
+  if (!by_number(o.client_error) && !by_number(o.server_error))
+    GTEST_SKIP() << reported_in_words(o);
   EXPECT_EQ(o.server.status, io_status::failed) << o.describe();
   EXPECT_TRUE(contains(o.server_error,
                        "handshake: unknown error (552) (sent TLS alert 40: handshake_failure)"));

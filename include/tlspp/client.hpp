@@ -29,9 +29,11 @@ class client final : public connection {
   /// Connects over two callables, `transfer(std::span<std::byte>)` to read
   /// and `transfer(std::span<const std::byte>)` to write. `servername` is
   /// sent with SNI (unless it is an IP address) and checked against the
-  /// server's certificate; empty means no name, which fails verification
-  /// unless insecure_noverifyname is set. A name with a NUL byte, or longer
-  /// than a DNS name can be (253 bytes), throws tlspp::error
+  /// server's certificate; empty means no name, which without
+  /// insecure_noverifyname the backend refuses: at connect() (libretls,
+  /// errc::invalid_argument) or in the handshake (LibreSSL). A name with a
+  /// NUL byte, or longer than a DNS name can be (254 bytes with the root's
+  /// dot), throws tlspp::error
   /// (errc::invalid_argument); after any failed connect() the client can
   /// connect again. No I/O happens until handshake(), recv() or send().
   template <read_callback Read, write_callback Write>

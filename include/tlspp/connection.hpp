@@ -36,9 +36,9 @@ struct connection_state_deleter {
 /// Final outcomes: once a call returned failed, every later call returns
 /// failed without touching libtls or the transport; once recv() returned
 /// truncated, recv() repeats it and every other call fails; once recv()
-/// returned closed, recv() repeats it. These hold for empty buffers too: an
-/// empty buffer returns ok with 0 bytes only on a connection that is still
-/// usable.
+/// returned closed, recv() repeats it, unless a later call failed: failed
+/// wins. These hold for empty buffers too: an empty buffer returns ok with
+/// 0 bytes only on a connection that is still usable.
 ///
 /// Not copyable, and not movable as a `connection` (no slicing, no
 /// assigning a server's connection into a client): move the client or
