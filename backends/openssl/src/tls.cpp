@@ -125,7 +125,8 @@ int ssl_failure(::tls* ctx, int ssl_ret, const char* what) {
     case SSL_ERROR_SYSCALL:
       if (ERR_peek_error() != 0) {
         set_failure(ctx, what, take_openssl_error());
-      } else if (ssl_ret == 0) {
+      } else if (ssl_ret == 0 || ctx->read_eof || (ctx->read_cb == nullptr && errno == 0)) {
+        // The transport ended (OpenSSL 3 may say so with -1 and no errno).
         if (complete) {
           ctx->state |= eof_no_close_notify;
           return 0;
@@ -224,6 +225,8 @@ ssize_t tls_read(::tls* ctx, void* buf, size_t buflen) {
   if ((ctx->state & handshake_complete) == 0) [[unlikely]] {
     if (const int rv = tls_handshake(ctx); rv != 0) return rv;
   }
+  if ((ctx->state & ticket_pending) != 0) [[unlikely]]
+    issue_deferred_ticket(ctx);
   // A shorter read is still a read: no error for huge buffers.
   const int len = buflen > INT_MAX ? INT_MAX : static_cast<int>(buflen);
   const int n = SSL_read(ctx->ssl.get(), buf, len);

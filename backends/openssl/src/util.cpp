@@ -89,7 +89,9 @@ std::string take_openssl_error(const char* fallback) {
 
 bio_ptr memory_bio(const void* data, std::size_t len) {
   if (len > INT_MAX) return nullptr;
-  return bio_ptr{BIO_new_mem_buf(data, static_cast<int>(len))};
+  // Empty data may come without a pointer; OpenSSL wants one all the same.
+  static const char nothing = 0;
+  return bio_ptr{BIO_new_mem_buf(len == 0 ? &nothing : data, static_cast<int>(len))};
 }
 
 int load_file(error_slot& error, const char* what, const char* path, bytes& out) {

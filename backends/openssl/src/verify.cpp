@@ -12,7 +12,6 @@ namespace {
 /// Adds every certificate (or CRL) in the PEM `data` to `store`; the
 /// number added, or -1.
 int add_pem_to_store(X509_STORE* store, const bytes& data, bool crls) {
-  if (data.empty()) return 0;  // trusts (or revokes) nothing
   const bio_ptr bio = memory_bio(data.data(), data.size());
   if (!bio) return -1;
   const info_stack_ptr infos{
@@ -83,11 +82,17 @@ int configure_verify(::tls* ctx, SSL_CTX* ssl_ctx, int mode) {
   if (!config.verify_cert) return 0;
 
   X509_STORE* store = SSL_CTX_get_cert_store(ssl_ctx);
+  // A CA set that trusts nothing is a mistake in the config: say so here
+  // rather than let every handshake fail.
+  const auto add_trust = [&](const bytes& pem) {
+    const int added = add_pem_to_store(store, pem, false);
+    if (added > 0) return 0;
+    ctx->error.setx("ssl verify memory setup failure: %s",
+                    added < 0 ? take_openssl_error().c_str() : "no CA certificate in it");
+    return -1;
+  };
   if (config.ca) {
-    if (add_pem_to_store(store, *config.ca, false) < 0) {
-      ctx->error.setx("ssl verify memory setup failure: %s", take_openssl_error().c_str());
-      return -1;
-    }
+    if (add_trust(*config.ca) != 0) return -1;
   } else if (config.ca_path) {
     if (SSL_CTX_load_verify_locations(ssl_ctx, nullptr, config.ca_path->c_str()) != 1) {
       ctx->error.setx("ssl verify locations failure: %s", take_openssl_error().c_str());
@@ -97,10 +102,7 @@ int configure_verify(::tls* ctx, SSL_CTX* ssl_ctx, int mode) {
     // No trust given: the system's CA file, as libtls does.
     bytes ca;
     if (load_file(ctx->error, "CA", tls_default_ca_cert_file(), ca) != 0) return -1;
-    if (add_pem_to_store(store, ca, false) < 0) {
-      ctx->error.setx("ssl verify memory setup failure: %s", take_openssl_error().c_str());
-      return -1;
-    }
+    if (add_trust(ca) != 0) return -1;
   }
 
   if (config.crl) {
