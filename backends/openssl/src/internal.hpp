@@ -314,6 +314,10 @@ int ssl_failure(::tls* ctx, int ssl_ret, const char* what);
 int configure_common(::tls* ctx, SSL_CTX* ssl_ctx);
 
 // util.cpp
+/// Makes OpenSSL fill its lazily computed extension cache of `cert` now,
+/// while one thread builds the SSL_CTX that will share it: filled later, by
+/// concurrent handshakes, it is a data race inside OpenSSL 3.0.
+void settle(X509* cert);
 int load_file(error_slot& error, const char* what, const char* path, bytes& out);
 std::string hex(const unsigned char* p, std::size_t len);
 /// "SHA256:<hex>" of the DER certificate.

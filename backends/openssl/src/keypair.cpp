@@ -19,9 +19,11 @@ int load_identity(::tls* ctx, const keypair_data& kp, identity& out) {
     ctx->error.setx("failed to load certificate: %s", take_openssl_error().c_str());
     return -1;
   }
+  settle(out.cert.get());
   // The rest of the PEM is the chain, up to the end of the data.
   out.chain.reset(sk_X509_new_null());
   while (x509_ptr extra{PEM_read_bio_X509(certs.get(), nullptr, password_callback, nullptr)}) {
+    settle(extra.get());
     if (!out.chain || sk_X509_push(out.chain.get(), extra.get()) == 0) {
       ctx->error.setx("out of memory");
       return -1;

@@ -87,6 +87,10 @@ std::string take_openssl_error(const char* fallback) {
   return text;
 }
 
+void settle(X509* cert) {
+  if (cert != nullptr) X509_check_purpose(cert, -1, 0);
+}
+
 bio_ptr memory_bio(const void* data, std::size_t len) {
   if (len > INT_MAX) return nullptr;
   // Empty data may come without a pointer; OpenSSL wants one all the same.

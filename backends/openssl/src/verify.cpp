@@ -24,6 +24,7 @@ int add_pem_to_store(X509_STORE* store, const bytes& data, bool crls) {
       if (X509_STORE_add_crl(store, info->crl) != 1) return -1;
       ++added;
     } else if (!crls && info->x509 != nullptr) {
+      settle(info->x509);
       if (X509_STORE_add_cert(store, info->x509) != 1) return -1;
       ++added;
     }
