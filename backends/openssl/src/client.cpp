@@ -84,9 +84,9 @@ int connect_common(::tls* ctx, const char* servername) {
     ctx->error.setx("server name not specified");
     return -1;
   }
-  const ssl_ctx_ptr ssl_ctx = client_context(ctx);
-  if (!ssl_ctx) return -1;
-  ctx->ssl.reset(SSL_new(ssl_ctx.get()));
+  ctx->client = client_context(ctx);
+  if (!ctx->client) return -1;
+  ctx->ssl.reset(SSL_new(ctx->client->ctx.get()));
   if (!ctx->ssl) {
     ERR_clear_error();
     ctx->error.setx("ssl connection failure");
@@ -126,17 +126,18 @@ int connect_common(::tls* ctx, const char* servername) {
 
 }  // namespace
 
-ssl_ctx_ptr client_context(::tls* ctx) {
+std::shared_ptr<built_client> client_context(::tls* ctx) {
   tls_config& config = *ctx->config;
   const std::scoped_lock lock{config.build_mutex};
-  if (!config.client_ctx || config.client_generation != config.generation) {
-    ssl_ctx_ptr built = build_client_context(ctx);
-    if (!built) return nullptr;
-    config.client_ctx = std::move(built);
+  if (!config.client || config.client_generation != config.generation) {
+    ssl_ctx_ptr ssl_ctx = build_client_context(ctx);
+    if (!ssl_ctx) return nullptr;
+    auto built = std::make_shared<built_client>();
+    built->ctx = std::move(ssl_ctx);
+    config.client = std::move(built);
     config.client_generation = config.generation;
   }
-  SSL_CTX_up_ref(config.client_ctx.get());
-  return ssl_ctx_ptr{config.client_ctx.get()};
+  return config.client;
 }
 
 int client_handshake(::tls* ctx) {

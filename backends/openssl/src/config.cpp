@@ -142,7 +142,7 @@ void tls_config_clear_keys(tls_config* config) {
   const std::scoped_lock lock{config->build_mutex};
   for (auto& kp : config->keypairs) kp->clear_key();
   config->server.reset();
-  config->client_ctx.reset();
+  config->client.reset();
   config->changed();
 }
 

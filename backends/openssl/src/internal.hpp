@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace tlspp_openssl {
@@ -147,7 +148,34 @@ struct ticket_key {
   void wipe() noexcept { OPENSSL_cleanse(this, sizeof *this); }
 };
 
+/// A client config's resumable sessions, by server name (session.cpp).
+/// Thread-safe: every client made from the config shares it.
+class session_cache {
+ public:
+  /// Per server name: one TLS 1.2 session (the newest replaces it) or a few
+  /// TLS 1.3 tickets; and at most this many names, the least recently used
+  /// going first.
+  static constexpr std::size_t max_per_name = 4;
+  static constexpr std::size_t max_names = 256;
+
+  /// Keeps a reference to `session`, made with the server `name`.
+  void put(const std::string& name, SSL_SESSION* session);
+  /// The newest session for `name` that has not expired at `now`, or null.
+  /// A TLS 1.3 one is removed (a ticket is used once); a TLS 1.2 one stays.
+  session_ptr take(const std::string& name, std::time_t now);
+
+ private:
+  struct entry {
+    std::vector<session_ptr> sessions;  ///< oldest first
+    std::uint64_t last_used = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, entry> by_name_;
+  std::uint64_t clock_ = 0;
+};
+
 struct built_server;
+struct built_client;
 
 }  // namespace tlspp_openssl
 
@@ -191,7 +219,7 @@ struct tls_config {
   // --- what is built from the options, once per role ---
   std::mutex build_mutex;
   std::uint64_t generation = 0;
-  tlspp_openssl::ssl_ctx_ptr client_ctx;
+  std::shared_ptr<tlspp_openssl::built_client> client;
   std::uint64_t client_generation = 0;
   std::shared_ptr<const tlspp_openssl::built_server> server;
   std::uint64_t server_generation = 0;
@@ -223,6 +251,15 @@ struct built_server {
   std::vector<identity> identities;
   bytes alpn;              ///< the server's preference, wire format
   bool resumable = false;  ///< session_lifetime > 0: tickets and session IDs
+};
+
+/// What a client config builds: one SSL_CTX, and the sessions its clients
+/// may resume. A setter that changes the config makes a new one, so no
+/// session crosses into a configuration (trust, identity, names) other than
+/// the one that verified it.
+struct built_client {
+  ssl_ctx_ptr ctx;
+  session_cache sessions;
 };
 
 // ---------------------------------------------------------------------------
@@ -277,9 +314,11 @@ struct tls {
   std::optional<std::string> servername;
   int socket = -1;
 
-  tlspp_openssl::ssl_ptr ssl;
+  /// A client keeps what its config built (its SSL_CTX and session cache).
+  std::shared_ptr<tlspp_openssl::built_client> client;
   /// A server, and each connection it accepts, keep what the config built.
   std::shared_ptr<const tlspp_openssl::built_server> server;
+  tlspp_openssl::ssl_ptr ssl;
   /// The identity a server connection presents (SNI picks it).
   const tlspp_openssl::identity* identity = nullptr;
 
@@ -347,8 +386,8 @@ int check_server_name(::tls* ctx);
 
 // client.cpp
 int client_handshake(::tls* ctx);
-/// The client SSL_CTX of ctx's config (a new reference), built on first use.
-ssl_ctx_ptr client_context(::tls* ctx);
+/// The client SSL_CTX and session cache of ctx's config, built on first use.
+std::shared_ptr<built_client> client_context(::tls* ctx);
 
 // server.cpp
 int configure_server(::tls* ctx);
@@ -373,7 +412,8 @@ int configure_server_sessions(::tls* ctx, SSL_CTX* ssl_ctx);
 /// Client: the callback that keeps each new session (TLS 1.3 tickets come
 /// after the handshake).
 void configure_client_sessions(SSL_CTX* ssl_ctx);
-/// Client: offers the session kept in the session file.
+/// Client: offers the session kept in the session file, or else one from
+/// the config's session cache.
 int offer_client_session(::tls* ctx);
 /// Server, TLS 1.3: queues the ticket to go out with the first write.
 void issue_deferred_ticket(::tls* ctx);

@@ -8,9 +8,10 @@
 // handshake, so that a client that closes at once never breaks it. Without
 // a lifetime: no tickets and no cache at all.
 //
-// Client: the session file (tls_config_set_session_fd) is read when
-// connecting and written whenever OpenSSL has a new session, which for TLS
-// 1.3 is when a ticket arrives after the handshake.
+// Client: whenever OpenSSL has a new session (for TLS 1.3, when a ticket
+// arrives after the handshake) it goes to the session file, when the config
+// has one (tls_config_set_session_fd), or else to the config's session
+// cache under the server name; the next connection to that name offers it.
 #include <arpa/inet.h>
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
@@ -151,11 +152,14 @@ bool write_session_file(int fd, SSL_SESSION* session) {
 }
 
 /// OpenSSL has a new client session: the handshake's (TLS 1.2), or a
-/// ticket that came after it (TLS 1.3). Keep it in the session file.
+/// ticket that came after it (TLS 1.3). Keep it in the session file, or
+/// else in the session cache.
 int new_session_callback(SSL* ssl, SSL_SESSION* session) {
   const ::tls* ctx = owner_of(ssl);
-  if (ctx == nullptr || ctx->config->session_fd < 0 || SSL_SESSION_is_resumable(session) != 1) {
-    return 0;
+  if (ctx == nullptr || SSL_SESSION_is_resumable(session) != 1) return 0;
+  if (ctx->config->session_fd < 0) {
+    if (ctx->client) ctx->client->sessions.put(ctx->servername.value_or(""), session);
+    return 0;  // OpenSSL keeps its reference
   }
   // Names the server the session belongs to (see offer_client_session);
   // OpenSSL only records a name the server acknowledged.
@@ -169,46 +173,22 @@ int new_session_callback(SSL* ssl, SSL_SESSION* session) {
   return 0;  // OpenSSL keeps its reference
 }
 
-}  // namespace
-
-int configure_server_sessions(::tls* ctx, SSL_CTX* ssl_ctx) {
-  const tls_config& config = *ctx->config;
-  if (SSL_CTX_set_session_id_context(ssl_ctx, config.session_id.data(),
-                                     static_cast<unsigned int>(config.session_id.size())) != 1) {
-    ERR_clear_error();
-    ctx->error.setx("failed to set session id context");
-    return -1;
-  }
-  // TLS 1.3 tickets are issued by hand, with the first write.
-  SSL_CTX_set_num_tickets(ssl_ctx, 0);
-  if (config.session_lifetime <= 0) return 0;  // configure_common turned it all off
-  SSL_CTX_set_timeout(ssl_ctx, config.session_lifetime);
-  SSL_CTX_set_session_cache_mode(ssl_ctx, SSL_SESS_CACHE_SERVER);
-  SSL_CTX_clear_options(ssl_ctx, SSL_OP_NO_TICKET);
-  if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl_ctx, ticket_callback) != 1) {
-    ERR_clear_error();
-    ctx->error.setx("failed to set the TLS ticket callback");
-    return -1;
-  }
-  return 0;
+/// Whether `session` may still be offered at `now`: within its lifetime and
+/// the one the server gave its ticket, and not given up by OpenSSL (which
+/// does so when its connection fails with a fatal alert, or is freed
+/// without a close_notify sent).
+bool still_usable(SSL_SESSION* session, std::time_t now) {
+  if (SSL_SESSION_is_resumable(session) != 1) return false;
+  const long age = static_cast<long>(now) - SSL_SESSION_get_time(session);
+  if (age < 0 || age >= SSL_SESSION_get_timeout(session)) return false;
+  const unsigned long hint = SSL_SESSION_get_ticket_lifetime_hint(session);
+  return hint == 0 || static_cast<unsigned long>(age) < hint;
 }
 
-void issue_deferred_ticket(::tls* ctx) {
-  ctx->state &= ~ticket_pending;
-  if (SSL_new_session_ticket(ctx->ssl.get()) != 1) ERR_clear_error();
-}
-
-void configure_client_sessions(SSL_CTX* ssl_ctx) {
-  // OpenSSL hands every new session to the callback and keeps none itself.
-  SSL_CTX_set_session_cache_mode(ssl_ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-  SSL_CTX_sess_set_new_cb(ssl_ctx, new_session_callback);
-}
-
-int offer_client_session(::tls* ctx) {
-  const int fd = ctx->config->session_fd;
-  if (fd < 0) return 0;
+/// Offers the session in the session file, if it was made with the server
+/// this connection names.
+int offer_file_session(::tls* ctx, int fd) {
   SSL* ssl = ctx->ssl.get();
-  SSL_clear_options(ssl, SSL_OP_NO_TICKET);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ctx->error.set_errno("failed to stat session file");
@@ -249,6 +229,116 @@ int offer_client_session(::tls* ctx) {
     return -1;
   }
   return 0;
+}
+
+}  // namespace
+
+int configure_server_sessions(::tls* ctx, SSL_CTX* ssl_ctx) {
+  const tls_config& config = *ctx->config;
+  if (SSL_CTX_set_session_id_context(ssl_ctx, config.session_id.data(),
+                                     static_cast<unsigned int>(config.session_id.size())) != 1) {
+    ERR_clear_error();
+    ctx->error.setx("failed to set session id context");
+    return -1;
+  }
+  // TLS 1.3 tickets are issued by hand, with the first write.
+  SSL_CTX_set_num_tickets(ssl_ctx, 0);
+  if (config.session_lifetime <= 0) return 0;  // configure_common turned it all off
+  SSL_CTX_set_timeout(ssl_ctx, config.session_lifetime);
+  SSL_CTX_set_session_cache_mode(ssl_ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_clear_options(ssl_ctx, SSL_OP_NO_TICKET);
+  if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl_ctx, ticket_callback) != 1) {
+    ERR_clear_error();
+    ctx->error.setx("failed to set the TLS ticket callback");
+    return -1;
+  }
+  return 0;
+}
+
+void issue_deferred_ticket(::tls* ctx) {
+  ctx->state &= ~ticket_pending;
+  if (SSL_new_session_ticket(ctx->ssl.get()) != 1) ERR_clear_error();
+}
+
+void configure_client_sessions(SSL_CTX* ssl_ctx) {
+  // OpenSSL hands every new session to the callback and keeps none itself.
+  SSL_CTX_set_session_cache_mode(ssl_ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ssl_ctx, new_session_callback);
+  SSL_CTX_clear_options(ssl_ctx, SSL_OP_NO_TICKET);
+}
+
+int offer_client_session(::tls* ctx) {
+  // A session file, the caller's explicit choice, replaces the cache.
+  if (const int fd = ctx->config->session_fd; fd >= 0) return offer_file_session(ctx, fd);
+  const session_ptr session =
+      ctx->client->sessions.take(ctx->servername.value_or(""), std::time(nullptr));
+  // A session OpenSSL refuses costs this connection a full handshake only.
+  if (session && SSL_set_session(ctx->ssl.get(), session.get()) != 1) ERR_clear_error();
+  return 0;
+}
+
+void session_cache::put(const std::string& name, SSL_SESSION* session) {
+  const bool tls13 = SSL_SESSION_get_protocol_version(session) >= TLS1_3_VERSION;
+  SSL_SESSION_up_ref(session);
+  session_ptr kept{session};
+  session_ptr dropped;  // freed (and wiped by OpenSSL) outside the lock
+  std::vector<session_ptr> evicted;
+  const std::scoped_lock lock{mutex_};
+  auto found = by_name_.find(name);
+  if (found == by_name_.end()) {
+    if (by_name_.size() >= max_names) {
+      auto oldest = std::min_element(by_name_.begin(), by_name_.end(), [](auto& a, auto& b) {
+        return a.second.last_used < b.second.last_used;
+      });
+      evicted = std::move(oldest->second.sessions);
+      by_name_.erase(oldest);
+    }
+    found = by_name_.try_emplace(name).first;
+  }
+  entry& e = found->second;
+  e.last_used = ++clock_;
+  auto& list = e.sessions;
+  // A TLS 1.2 session replaces the name's older sessions; TLS 1.3 tickets
+  // pile up (a server may send several), the oldest dropping out.
+  if (!tls13) {
+    evicted.insert(evicted.end(), std::make_move_iterator(list.begin()),
+                   std::make_move_iterator(list.end()));
+    list.clear();
+  } else if (list.size() >= max_per_name) {
+    dropped = std::move(list.front());
+    list.erase(list.begin());
+  }
+  list.push_back(std::move(kept));
+}
+
+session_ptr session_cache::take(const std::string& name, std::time_t now) {
+  std::vector<session_ptr> expired;  // freed outside the lock
+  session_ptr offered;
+  const std::scoped_lock lock{mutex_};
+  const auto found = by_name_.find(name);
+  if (found == by_name_.end()) return nullptr;
+  entry& e = found->second;
+  auto& list = e.sessions;
+  while (!list.empty()) {
+    session_ptr newest = std::move(list.back());
+    list.pop_back();
+    if (!still_usable(newest.get(), now)) {
+      expired.push_back(std::move(newest));
+      continue;
+    }
+    if (SSL_SESSION_get_protocol_version(newest.get()) < TLS1_3_VERSION) {
+      // A TLS 1.2 session may be resumed again: it stays.
+      SSL_SESSION_up_ref(newest.get());
+      list.push_back(std::move(newest));
+      offered.reset(list.back().get());
+    } else {
+      offered = std::move(newest);
+    }
+    break;
+  }
+  e.last_used = ++clock_;
+  if (list.empty()) by_name_.erase(found);
+  return offered;
 }
 
 void wipe_ticket_keys(tls_config* config) noexcept {

@@ -180,6 +180,7 @@ void tls_reset(::tls* ctx) {
   tls_config_free(ctx->config);
   ctx->config = nullptr;
   ctx->ssl.reset();
+  ctx->client.reset();
   ctx->server.reset();
   ctx->identity = nullptr;
   ctx->peer_cert.reset();

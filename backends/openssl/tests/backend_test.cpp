@@ -6,10 +6,12 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_identity.hpp"
@@ -89,11 +91,11 @@ struct link {
   tls* server = tls_server();
   tls* conn = nullptr;
 
-  link(tls_config* client_conf, tls_config* server_conf) {
+  link(tls_config* client_conf, tls_config* server_conf, const char* servername = "localhost") {
     EXPECT_EQ(tls_configure(client, client_conf), 0) << tls_error(client);
     EXPECT_EQ(tls_configure(server, server_conf), 0) << tls_error(server);
     EXPECT_EQ(tls_accept_cbs(server, &conn, pipe_read, pipe_write, &server_ends), 0);
-    EXPECT_EQ(tls_connect_cbs(client, pipe_read, pipe_write, &client_ends, "localhost"), 0)
+    EXPECT_EQ(tls_connect_cbs(client, pipe_read, pipe_write, &client_ends, servername), 0)
         << tls_error(client);
   }
   ~link() {
@@ -287,6 +289,151 @@ INSTANTIATE_TEST_SUITE_P(Versions, Tickets,
                          [](const ::testing::TestParamInfo<uint32_t>& info) {
                            return info.param == TLS_PROTOCOL_TLSv1_2 ? "Tls12" : "Tls13";
                          });
+
+// ---------------------------------------------------------------------------
+// The client's session cache: clients made from one config resume, without
+// a session file.
+
+class SessionCache : public ::testing::TestWithParam<uint32_t> {
+ protected:
+  tls_config* server = server_config(60);
+  tls_config* client = client_config(GetParam());
+
+  ~SessionCache() override {
+    tls_config_free(client);
+    tls_config_free(server);
+  }
+
+  /// One connection with the shared client config: handshake, a request and
+  /// a reply (a TLS 1.3 ticket comes with the reply), close_notify. Whether
+  /// it resumed.
+  bool connect(const char* servername = "localhost") {
+    link l{client, server, servername};
+    EXPECT_TRUE(l.handshake()) << tls_error(l.client) << " / " << tls_error(l.conn);
+    l.exchange();
+    const bool resumed = tls_conn_session_resumed(l.client) == 1;
+    EXPECT_EQ(tls_conn_session_resumed(l.conn) == 1, resumed);
+    EXPECT_EQ(tls_close(l.client), 0) << tls_error(l.client);
+    return resumed;
+  }
+};
+
+TEST_P(SessionCache, ASecondClientFromTheSameConfigResumes) {
+  EXPECT_FALSE(connect());
+  EXPECT_TRUE(connect());
+  // TLS 1.3: the resumed connection brought a fresh ticket for the next one.
+  EXPECT_TRUE(connect());
+  // A client config nothing was cached in does a full handshake.
+  tls_config* other = client_config(GetParam());
+  link l{other, server};
+  ASSERT_TRUE(l.handshake());
+  EXPECT_EQ(tls_conn_session_resumed(l.client), 0);
+  tls_config_free(other);
+}
+
+TEST_P(SessionCache, AnotherServerNameDoesNotResume) {
+  EXPECT_FALSE(connect("localhost"));
+  // The same server, valid for both names: a session is for one name only.
+  EXPECT_FALSE(connect("alias.localhost"));
+  EXPECT_TRUE(connect("localhost"));
+  EXPECT_TRUE(connect("alias.localhost"));
+}
+
+TEST_P(SessionCache, ChangingTheConfigForgetsItsSessions) {
+  EXPECT_FALSE(connect());
+  const identity& id = test_identity();
+  ASSERT_EQ(tls_config_set_ca_mem(client, id.cert_bytes(), id.cert.size()), 0);
+  EXPECT_FALSE(connect()) << "a session verified under the old settings was resumed";
+  EXPECT_TRUE(connect());
+}
+
+TEST_P(SessionCache, TwoClientsAtOnceShareATls12SessionButNotATls13Ticket) {
+  EXPECT_FALSE(connect());
+  link first{client, server};
+  link second{client, server};
+  ASSERT_TRUE(first.handshake());
+  ASSERT_TRUE(second.handshake());
+  EXPECT_EQ(tls_conn_session_resumed(first.client), 1);
+  // One TLS 1.3 ticket is used once (RFC 8446, appendix C.4).
+  EXPECT_EQ(tls_conn_session_resumed(second.client), GetParam() == TLS_PROTOCOL_TLSv1_2 ? 1 : 0);
+}
+
+TEST_P(SessionCache, AConnectionFreedWithoutCloseNotifyLeavesNoSession) {
+  // OpenSSL gives up the session of a connection freed before it sent its
+  // close_notify (or failed with a fatal alert); the cache honours that.
+  {
+    link l{client, server};
+    ASSERT_TRUE(l.handshake());
+    l.exchange();
+  }
+  EXPECT_FALSE(connect());
+  EXPECT_TRUE(connect());
+}
+
+TEST_P(SessionCache, ASessionFileReplacesTheCache) {
+  session_file file;
+  ASSERT_EQ(tls_config_set_session_fd(client, file.fd), 0) << tls_config_error(client);
+  EXPECT_FALSE(connect());
+  EXPECT_GT(file.size(), 0);
+  ASSERT_EQ(::ftruncate(file.fd, 0), 0);
+  EXPECT_FALSE(connect()) << "resumed from memory although the session file was empty";
+  EXPECT_TRUE(connect());
+}
+
+TEST_P(SessionCache, ThreadsShareOneConfig) {
+  // ThreadSanitizer's test: every client stores and takes sessions in the
+  // one cache of the shared config.
+  EXPECT_FALSE(connect());
+  std::vector<std::thread> threads;
+  std::vector<int> resumed(4);
+  for (int& count : resumed) {
+    threads.emplace_back([this, &count] {
+      for (int i = 0; i < 8; ++i) count += connect() ? 1 : 0;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const int count : resumed) EXPECT_GT(count, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, SessionCache,
+                         ::testing::Values(TLS_PROTOCOL_TLSv1_2, TLS_PROTOCOL_TLSv1_3),
+                         [](const ::testing::TestParamInfo<uint32_t>& info) {
+                           return info.param == TLS_PROTOCOL_TLSv1_2 ? "Tls12" : "Tls13";
+                         });
+
+/// The first flight of a client with `client_conf`: its ClientHello.
+std::size_t client_hello_size(tls_config* client_conf, tls_config* server_conf) {
+  link l{client_conf, server_conf};
+  EXPECT_EQ(tls_handshake(l.client), TLS_WANT_POLLIN) << tls_error(l.client);
+  const std::size_t size = l.to_server.bytes.size();
+  EXPECT_TRUE(l.handshake());
+  EXPECT_EQ(tls_conn_session_resumed(l.client), 0);
+  return size;
+}
+
+TEST(SessionCacheExpiry, AnExpiredSessionIsNotOffered) {
+  // The server's shortest lifetime is 4 s; both versions wait together.
+  tls_config* server = server_config(4);
+  const uint32_t versions[] = {TLS_PROTOCOL_TLSv1_2, TLS_PROTOCOL_TLSv1_3};
+  tls_config* clients[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    clients[i] = client_config(versions[i]);
+    link l{clients[i], server};
+    ASSERT_TRUE(l.handshake());
+    l.exchange();
+    ASSERT_EQ(tls_close(l.client), 0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds{4100});
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(versions[i] == TLS_PROTOCOL_TLSv1_2 ? "TLS 1.2" : "TLS 1.3");
+    // The client offers nothing: its ClientHello is a fresh client's.
+    tls_config* fresh = client_config(versions[i]);
+    EXPECT_EQ(client_hello_size(clients[i], server), client_hello_size(fresh, server));
+    tls_config_free(fresh);
+    tls_config_free(clients[i]);
+  }
+  tls_config_free(server);
+}
 
 // ---------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ inline std::string pem_of(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-/// A throwaway self-signed P-256 certificate for localhost and its key.
+/// A throwaway self-signed P-256 certificate for localhost (and
+/// alias.localhost) and its key.
 inline bool make_identity(std::string& cert_pem, std::string& key_pem) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
@@ -34,7 +35,7 @@ inline bool make_identity(std::string& cert_pem, std::string& key_pem) {
     X509V3_CTX v3;
     X509V3_set_ctx_nodb(&v3);
     X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
-    const char* extensions[][2] = {{"subjectAltName", "DNS:localhost"},
+    const char* extensions[][2] = {{"subjectAltName", "DNS:localhost,DNS:alias.localhost"},
                                    {"basicConstraints", "critical,CA:TRUE"}};
     for (const auto& ext : extensions) {
       X509_EXTENSION* e = X509V3_EXT_conf(nullptr, &v3, ext[0], ext[1]);
