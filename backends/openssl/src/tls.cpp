@@ -179,6 +179,13 @@ int tls_configure(::tls* ctx, tls_config* config) {
 void tls_reset(::tls* ctx) {
   tls_config_free(ctx->config);
   ctx->config = nullptr;
+  if (ctx->ssl && (ctx->flags & client) != 0) {
+    // OpenSSL gives up the session of a connection freed before it sent a
+    // close_notify (TLS 1.0's rule, dropped by TLS 1.1). A client keeps it,
+    // in its session cache as in its session file; a fatal alert, sent or
+    // received, still ends it (OpenSSL does that at the alert).
+    SSL_set_shutdown(ctx->ssl.get(), SSL_get_shutdown(ctx->ssl.get()) | SSL_SENT_SHUTDOWN);
+  }
   ctx->ssl.reset();
   ctx->client.reset();
   ctx->server.reset();

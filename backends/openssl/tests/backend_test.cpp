@@ -358,13 +358,29 @@ TEST_P(SessionCache, TwoClientsAtOnceShareATls12SessionButNotATls13Ticket) {
   EXPECT_EQ(tls_conn_session_resumed(second.client), GetParam() == TLS_PROTOCOL_TLSv1_2 ? 1 : 0);
 }
 
-TEST_P(SessionCache, AConnectionFreedWithoutCloseNotifyLeavesNoSession) {
-  // OpenSSL gives up the session of a connection freed before it sent its
-  // close_notify (or failed with a fatal alert); the cache honours that.
+TEST_P(SessionCache, AConnectionFreedWithoutCloseNotifyStillLeavesItsSession) {
+  // OpenSSL would give it up (TLS 1.0's rule); TLS 1.1 and later do not ask
+  // for that, and the session file never did.
   {
     link l{client, server};
     ASSERT_TRUE(l.handshake());
     l.exchange();
+  }
+  EXPECT_TRUE(connect());
+}
+
+TEST_P(SessionCache, AFatalAlertEndsTheSession) {
+  {
+    link l{client, server};
+    ASSERT_TRUE(l.handshake());
+    l.exchange();
+    // A forged application data record: the client fails it with a fatal
+    // bad_record_mac alert.
+    std::vector<unsigned char> forged = {0x17, 0x03, 0x03, 0x00, 0x20};
+    forged.resize(forged.size() + 0x20, 0x5a);
+    l.to_client.bytes = forged;
+    char buf[16];
+    EXPECT_EQ(tls_read(l.client, buf, sizeof buf), -1);
   }
   EXPECT_FALSE(connect());
   EXPECT_TRUE(connect());
