@@ -212,6 +212,10 @@ static int keep_session(struct ossl_env* env, struct ossl_pair* pair) {
   env->resumed += SSL_session_reused(pair->client) == 1;
   SSL_SESSION_free(env->session);
   env->session = SSL_get1_session(pair->client);
+  /* Freed without a close_notify sent, the connection would take its
+   * session down with it (OpenSSL marks it not resumable); the libtls rows
+   * send none either. Marked shut down, it keeps the session usable. */
+  SSL_set_shutdown(pair->client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   return 0;
 }
 
