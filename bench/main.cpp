@@ -517,6 +517,10 @@ class bench_run {
     info.backend_features = tlspp::describe(tlspp::get_backend_features());
     info.engine = engine_;
     info.mode = opt_.smoke ? "smoke" : "full";
+#ifndef __OPTIMIZE__
+    info.optimized = false;
+    progress("built without optimization: the ratios do not describe a release build");
+#endif
     info.rounds = opt_.rounds;
     info.command = "bash scripts/bench.sh" + std::string{opt_.smoke ? " --smoke" : ""};
     write_json(opt_.out / "bench.json", info, results_);

@@ -325,8 +325,13 @@ class tlspp_impl final : public pipe_impl {
 
  private:
   /// With resume: the client reads what the server sent after the
-  /// handshake (TLS 1.3 tickets), so that its session is saved.
+  /// handshake (TLS 1.3 tickets), so that its session is saved. The server
+  /// reads first (nothing is there yet): a server that sends its ticket with
+  /// its first read or write, not at the end of the handshake, sends it then.
   void take_tickets(Pair& p) {
+    if (const tlspp::io_result s = p.server->recv(sink); !s.want_io()) {
+      fail("tlspp: server recv after the handshake: " + s.error);
+    }
     p.pump();
     const tlspp::io_result r = p.client->recv(sink);
     if (!r.want_io()) fail("tlspp: recv after the handshake: " + p.client->error_message());

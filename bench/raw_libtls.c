@@ -207,9 +207,13 @@ int raw_bulk(struct raw_pair* pair, size_t chunk, size_t total) {
 }
 
 /* With resume, lets the client take what the server sent after the
- * handshake (TLS 1.3 tickets), so that its session is saved. */
-static int take_tickets(struct tls* client) {
-  ssize_t n = tls_read(client, sink, sizeof sink);
+ * handshake (TLS 1.3 tickets), so that its session is saved. The server
+ * reads first (nothing is there yet): a server that sends its ticket with
+ * its first read or write, not at the end of the handshake, sends it then. */
+static int take_tickets(struct tls* client, struct tls* server_conn) {
+  ssize_t n = tls_read(server_conn, sink, sizeof sink);
+  if (!is_want(n)) return fail("tls_read", tls_error(server_conn));
+  n = tls_read(client, sink, sizeof sink);
   return is_want(n) ? 0 : fail("tls_read", tls_error(client));
 }
 
@@ -218,7 +222,7 @@ int raw_handshakes(struct raw_env* env, struct raw_pair* pair, int count) {
     int rc = raw_pair_connect(env, pair);
     if (rc == 0) rc = raw_pair_handshake(pair);
     if (rc == 0 && env->resume) {
-      rc = take_tickets(pair->client);
+      rc = take_tickets(pair->client, pair->server_conn);
       env->handshakes++;
       env->resumed += tls_conn_session_resumed(pair->client) == 1;
     }

@@ -153,6 +153,7 @@ void write_json(const std::filesystem::path& file, const run_info& info,
   out << "  \"backend_features\": " << json_string(info.backend_features) << ",\n";
   out << "  \"engine\": " << json_string(info.engine) << ",\n";
   out << "  \"mode\": " << json_string(info.mode) << ",\n";
+  out << "  \"optimized\": " << (info.optimized ? "true" : "false") << ",\n";
   out << "  \"rounds\": " << info.rounds << ",\n";
   out << "  \"command\": " << json_string(info.command) << ",\n";
   out << "  \"records\": [";
@@ -209,6 +210,11 @@ void write_markdown(const std::filesystem::path& file, const run_info& info,
   out << "Engine for the OpenSSL and cipher-ceiling rows: " << info.engine << ".  \n";
   out << "Machine: " << info.machine << "; " << info.date << "; " << info.mode << " run, "
       << info.rounds << " interleaved rounds.\n\n";
+  if (!info.optimized) {
+    out << "**Built without optimization** (no CMAKE_BUILD_TYPE): tlspp's C++ layers cost\n"
+           "far more here than in a release build, so its ratios to raw libtls and OpenSSL\n"
+           "do not describe a release build. scripts/bench.sh builds Release.\n\n";
+  }
   out << "Medians of the rounds. Ratios are speed ratios (> 1: the first is faster; for\n"
          "latency the inverse of the times), each the median of the per-round ratios.\n";
 

@@ -51,6 +51,9 @@ struct run_info {
   std::string backend_features;
   std::string engine;
   std::string mode;  ///< "full" or "smoke"
+  /// Built with optimization: without, tlspp's C++ layers cost several
+  /// times what they cost in a release build, and the ratios mislead.
+  bool optimized = true;
   int rounds = 0;
   std::string command;
 };

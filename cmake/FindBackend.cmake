@@ -2,16 +2,29 @@
 # (exported as tlspp::libtls), so that an installed static tlspp still knows
 # what to link against.
 #
-# Default: pkg-config's `libtls` (Debian's libtls-dev is libretls over OpenSSL).
+# TLSPP_BACKEND picks the implementation: `libtls` (a libtls found as below)
+# or `openssl` (tlspp-openssl, built from backends/openssl over OpenSSL 3).
+#
+# libtls: pkg-config's `libtls` (Debian's libtls-dev is libretls over OpenSSL).
 # With TLSPP_LIBTLS_ROOT: a prefix holding include/tls.h and lib/libtls.*
 # (LibreSSL, libretls or libtls-bearssl). If the prefix ships a libtls.pc it is
 # used for the link line; otherwise TLSPP_LIBTLS_EXTRA_LIBS names what a static
 # libtls needs beside it (for libtls-bearssl: bearssl).
 
+set(TLSPP_BACKEND "libtls" CACHE STRING "libtls implementation: libtls (system or TLSPP_LIBTLS_ROOT) or openssl (tlspp-openssl)")
+set_property(CACHE TLSPP_BACKEND PROPERTY STRINGS libtls openssl)
 set(TLSPP_LIBTLS_EXTRA_LIBS "" CACHE STRING "Extra libraries a static libtls needs (e.g. bearssl)")
 find_package(PkgConfig REQUIRED)
 
-if(TLSPP_LIBTLS_ROOT)
+if(TLSPP_BACKEND STREQUAL "openssl")
+  # The target itself comes from backends/openssl (added by the top level);
+  # the feature probes only need its header.
+  set(TLSPP_LIBTLS_INCLUDE_DIRS "${PROJECT_SOURCE_DIR}/backends/openssl/include")
+  set(TLSPP_LIBTLS_LINK_LIBRARIES "")
+  set(TLSPP_LIBTLS_RUNTIME_DIR "")
+elseif(NOT TLSPP_BACKEND STREQUAL "libtls")
+  message(FATAL_ERROR "TLSPP_BACKEND must be libtls or openssl, not '${TLSPP_BACKEND}'")
+elseif(TLSPP_LIBTLS_ROOT)
   find_path(TLSPP_LIBTLS_INCLUDE_DIR tls.h PATHS "${TLSPP_LIBTLS_ROOT}/include"
             NO_DEFAULT_PATH REQUIRED)
   find_library(TLSPP_LIBTLS_LIBRARY NAMES tls
@@ -47,6 +60,11 @@ list(APPEND TLSPP_LIBTLS_LINK_LIBRARIES Threads::Threads)
 
 add_library(tlspp_libtls INTERFACE)
 set_target_properties(tlspp_libtls PROPERTIES EXPORT_NAME libtls)
+if(TLSPP_BACKEND STREQUAL "openssl")
+  target_link_libraries(tlspp_libtls INTERFACE tlspp_openssl Threads::Threads)
+  message(STATUS "tlspp: libtls backend: tlspp-openssl (backends/openssl)")
+  return()
+endif()
 target_link_libraries(tlspp_libtls INTERFACE ${TLSPP_LIBTLS_LINK_LIBRARIES})
 if(TLSPP_LIBTLS_INCLUDE_DIRS)
   target_include_directories(tlspp_libtls SYSTEM INTERFACE ${TLSPP_LIBTLS_INCLUDE_DIRS})

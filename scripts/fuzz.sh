@@ -8,8 +8,12 @@
 #   SECONDS  per target (default 60)
 #   TARGET   fuzz_server_handshake, fuzz_client_handshake, fuzz_config,
 #            fuzz_api_sequence (default: all four)
-# Environment: TLSPP_FUZZ_BUILD_DIR (default build/fuzz), CXX (default
-# clang++-14 or clang++), TLSPP_FUZZ_JOBS (ninja jobs, default 2).
+# Environment: TLSPP_FUZZ_BACKEND (libtls or openssl: the libtls under tlspp,
+# as -DTLSPP_BACKEND; default: CMake's default), TLSPP_FUZZ_BUILD_DIR (default
+# build/fuzz, or build/fuzz-<backend> with TLSPP_FUZZ_BACKEND), CXX (default
+# clang++-14 or clang++), TLSPP_FUZZ_JOBS (ninja jobs, default 2). With
+# openssl, tlspp-openssl is built with the targets, so it is instrumented and
+# sanitized too.
 #
 # The corpus a run grows stays in $TLSPP_FUZZ_BUILD_DIR/corpus/<target> and is
 # reused by the next run; fuzz/corpus/<target> only holds the seeds. Crash
@@ -33,7 +37,15 @@ for t in "${targets[@]}"; do
   fi
 done
 
-build=${TLSPP_FUZZ_BUILD_DIR:-build/fuzz}
+backend=${TLSPP_FUZZ_BACKEND:-}
+case "$backend" in
+  "" | libtls | openssl) ;;
+  *)
+    echo "fuzz.sh: unknown TLSPP_FUZZ_BACKEND '$backend' (libtls or openssl)" >&2
+    exit 2
+    ;;
+esac
+build=${TLSPP_FUZZ_BUILD_DIR:-build/fuzz${backend:+-$backend}}
 if [ -z "${CXX:-}" ]; then
   CXX=$(command -v clang++-14 || command -v clang++ || true)
 fi
@@ -42,8 +54,8 @@ if [ -z "$CXX" ]; then
   exit 1
 fi
 
-echo "== build ($CXX, $build)"
-CXX="$CXX" cmake -S fuzz -B "$build" -G Ninja >/dev/null
+echo "== build ($CXX, $build${backend:+, backend $backend})"
+CXX="$CXX" cmake -S fuzz -B "$build" -G Ninja ${backend:+"-DTLSPP_BACKEND=$backend"} >/dev/null
 # The PKI's CRLs and OCSP responses last 30 days: renew it well before.
 marker="$build/pki/.tlspp-pki"
 if [ -e "$marker" ] && [ -n "$(find "$marker" -mtime +20)" ]; then

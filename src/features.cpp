@@ -522,7 +522,12 @@ int quiet_server_session_lifetime() { return probed().quiet_server_lifetime; }
 const backend_features& get_backend_features() { return probed().features; }
 
 std::string describe(const backend_features& f) {
-  std::string s = "libtls API " + std::to_string(f.api_version);
+  std::string s;
+#ifdef TLSPP_OPENSSL
+  // tlspp's own libtls names itself first: "tlspp-openssl 0.1.0 over OpenSSL 3.0.19, ".
+  s.append(tlspp_openssl_version()).append(", ");
+#endif
+  s += "libtls API " + std::to_string(f.api_version);
   auto add = [&](bool have, const char* what) { s.append(have ? ", " : ", no ").append(what); };
   add(f.tls1_3, "TLS 1.3");
   add(f.crl, "CRL");
