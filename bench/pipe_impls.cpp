@@ -330,7 +330,7 @@ class tlspp_impl final : public pipe_impl {
   /// its first read or write, not at the end of the handshake, sends it then.
   void take_tickets(Pair& p) {
     if (const tlspp::io_result s = p.server->recv(sink); !s.want_io()) {
-      fail("tlspp: server recv after the handshake: " + s.error);
+      fail("tlspp: server recv after the handshake: " + p.server->error_message());
     }
     p.pump();
     const tlspp::io_result r = p.client->recv(sink);

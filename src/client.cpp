@@ -106,7 +106,10 @@ void client::connect_over(std::unique_ptr<transport> owned, transport* io,
   if (tls_connect_cbs(st.ctx, detail::read_trampoline, detail::write_trampoline, &st,
                       name.empty() ? nullptr : name.c_str()) != 0) {
     // libtls-bearssl words this "server name not specified": say what it means.
-    std::string why{detail::message_of(tls_error(st.ctx), "failed without a message from libtls")};
+    // libtls-bearssl leaves a trust-store failure on the config, not the context.
+    std::string why{detail::message_of(tls_error(st.ctx),
+                                       detail::message_of(tls_config_error(st.conf->handle),
+                                                          "failed without a message from libtls"))};
     errc code = errc::invalid_argument;
     if (is_ip_address(name) && !get_backend_features().ip_address_names) {
       code = errc::unsupported;

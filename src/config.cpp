@@ -353,15 +353,17 @@ void options_applier::apply_keypairs(const config_options& o) {
       password(*kp.key_password, option_name(where, "key_password"));
       require(features_.encrypted_keys, where + "key_password", encrypted_keys_lacking);
     }
-    if (kp.ocsp_staple || kp.ocsp_staple_file) {
-      require(features_.ocsp_stapling,
-              where + (kp.ocsp_staple ? "ocsp_staple" : "ocsp_staple_file"), ocsp_lacking);
-    }
     const loaded_file cert = either(kp.cert, kp.cert_file, "cert", true, nullptr, true);
     const loaded_file key = either(kp.key, kp.key_file, "key", true,
                                    kp.key_password ? &*kp.key_password : nullptr, true);
     const loaded_file staple =
         either(kp.ocsp_staple, kp.ocsp_staple_file, "ocsp_staple", false, nullptr, false);
+    // After the values' own checks, so that a bad value is the same error on
+    // every backend.
+    if (kp.ocsp_staple || kp.ocsp_staple_file) {
+      require(features_.ocsp_stapling,
+              where + (kp.ocsp_staple ? "ocsp_staple" : "ocsp_staple_file"), ocsp_lacking);
+    }
     const bool as_default = i == 0 && first_is_default;
     if (staple.size() != 0) {
       const int rc =
