@@ -395,8 +395,15 @@ TEST_P(RecordAttack, CorruptedRecordFailsTheHandshake) {
     const auto link = fresh_link();
     tap(*link).corrupt(i, sent_[i].bytes.size() - 1, std::byte{0x01});
     EXPECT_FALSE(link->handshake());
-    EXPECT_EQ(victim_result(*link).status, io_status::failed) << link->describe();
-    EXPECT_TRUE(failed_for_good(victim(*link)));
+    EXPECT_FALSE(victim(*link).handshake_done()) << link->describe();
+    const io_status status = victim_result(*link).status;
+    // A flipped length byte may make a handshake message claim a byte more
+    // than its record holds: LibreSSL then waits for the rest (a message may
+    // span records), which is a stall, never a completed handshake.
+    EXPECT_TRUE(status == io_status::failed || status == io_status::want_recv) << link->describe();
+    if (status == io_status::failed) {
+      EXPECT_TRUE(failed_for_good(victim(*link)));
+    }
   }
 }
 

@@ -145,7 +145,7 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string{info.param.name};
     });
 
-TEST(Resumption, ConnectionsWithoutASessionFileAreFullHandshakes) {
+TEST(Resumption, FreshClientConfigsWithoutASessionFileMakeFullHandshakes) {
   // A server ready to resume whatever the backend can.
   const backend_features& features = get_backend_features();
   config_options server_opts = pki::server_options();
@@ -154,9 +154,11 @@ TEST(Resumption, ConnectionsWithoutASessionFileAreFullHandshakes) {
   if (features.session_tickets) server_opts.ticket_keys = {test_ticket_key()};
   const config server_conf{server_opts};
   tlspp::server server{server_conf};
-  const config client_conf{pki::client_options()};
   for (int i = 0; i < 2; ++i) {
     SCOPED_TRACE("connection " + std::to_string(i + 1));
+    // A config of its own each time: tlspp-openssl's clients resume from
+    // their config's in-memory session cache.
+    const config client_conf{pki::client_options()};
     const session_outcome outcome = connect_once(client_conf, server_conf, server);
     EXPECT_FALSE(outcome.client_resumed);
     EXPECT_FALSE(outcome.server_resumed);
