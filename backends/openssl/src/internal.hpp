@@ -281,10 +281,10 @@ struct conninfo {
   std::optional<std::string> servername;
   bool session_resumed = false;
   std::string version;
-  std::optional<std::string> hash;
+  std::optional<std::string> hash;  ///< made on the first tls_peer_cert_hash
   std::optional<std::string> issuer;
   std::optional<std::string> subject;
-  bytes peer_chain_pem;
+  bytes peer_chain_pem;  ///< made on the first tls_peer_cert_chain_pem
   std::time_t notbefore = -1;
   std::time_t notafter = -1;
 };
