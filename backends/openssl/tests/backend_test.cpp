@@ -462,6 +462,22 @@ TEST_P(SessionCache, ThreadsShareOneConfig) {
   for (const int count : resumed) EXPECT_GT(count, 0);
 }
 
+TEST_P(SessionCache, AClientRequiringStaplesResumesWithoutOne) {
+  // The staple was checked when the session was made; a resumed handshake
+  // carries no certificate to staple (TLS 1.3 still asks the status
+  // callback, TLS 1.2 does not).
+  const identity& id = test_identity();
+  const std::string staple = tlspp_openssl_test::make_ocsp_good(id.cert, id.key);
+  ASSERT_FALSE(staple.empty());
+  ASSERT_EQ(tls_config_set_ocsp_staple_mem(server, reinterpret_cast<const uint8_t*>(staple.data()),
+                                           staple.size()),
+            0)
+      << tls_config_error(server);
+  tls_config_ocsp_require_stapling(client);
+  EXPECT_FALSE(connect());
+  EXPECT_TRUE(connect());
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, SessionCache,
                          ::testing::Values(TLS_PROTOCOL_TLSv1_2, TLS_PROTOCOL_TLSv1_3),
                          [](const ::testing::TestParamInfo<uint32_t>& info) {
