@@ -56,7 +56,13 @@ class temporary_file {
 tlspp::config client_config(const bench_profile& p, const std::string& session_file) {
   tlspp::config_options o = common_options(p);
   o.ca_file = p.ca_file;
+#ifndef TLSPP_OPENSSL_VERSION
+  // libtls resumes only from a session file; tlspp-openssl's client config
+  // keeps its sessions in memory, as OpenSSL direct's rows do.
   if (p.resume != 0) o.session_file = session_file;
+#else
+  (void)session_file;
+#endif
   return tlspp::config{o};
 }
 

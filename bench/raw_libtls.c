@@ -33,12 +33,16 @@ static int apply_profile(struct tls_config* cfg, const struct bench_profile* p) 
 
 static int configure_sessions(struct raw_env* env) {
   static const unsigned char id[] = BENCH_SESSION_ID;
+#ifndef TLSPP_OPENSSL_VERSION
+  /* libtls resumes only from a session file; tlspp-openssl's client config
+   * keeps its sessions in memory, as OpenSSL direct's rows do. */
   FILE* file = tmpfile();
   if (file == NULL) return fail("session file", "tmpfile failed");
   env->session_file = file;
   if (tls_config_set_session_fd(env->client_config, fileno(file)) != 0) {
     return fail("session file", tls_config_error(env->client_config));
   }
+#endif
   if (tls_config_set_session_id(env->server_config, id, sizeof id - 1) != 0 ||
       tls_config_set_session_lifetime(env->server_config, BENCH_SESSION_LIFETIME) != 0) {
     return fail("server sessions", tls_config_error(env->server_config));
@@ -249,6 +253,8 @@ int raw_resumption_check(const struct bench_profile* profile, char* why, size_t 
   /* A full handshake that saves the session, then one that may resume it. */
   if (raw_handshakes(&env, &pair, 2) != 0) {
     snprintf(why, why_size, "%s", raw_error());
+  } else if (env.resumed == 0 && env.session_file == NULL) {
+    snprintf(why, why_size, "the backend does not resume from its client config's session cache");
   } else if (env.resumed == 0) {
     long saved = 0;
     FILE* session = env.session_file;

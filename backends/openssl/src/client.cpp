@@ -151,6 +151,7 @@ int client_handshake(::tls* ctx) {
   }
   ctx->state |= needs_shutdown;
   ERR_clear_error();
+  clear_wants(ctx->ssl.get());
   const int r = SSL_connect(ctx->ssl.get());
   if (r != 1) return ssl_failure(ctx, r, "handshake");
   if (ctx->config->verify_name && !ctx->config->verify_cert && check_server_name(ctx) != 0) {

@@ -1,5 +1,8 @@
 // What a completed handshake negotiated, and the peer's certificate, kept
-// so that the tls_conn_* and tls_peer_cert_* calls only read.
+// so that the tls_conn_* and tls_peer_cert_* calls only read. The peer
+// certificate's hash and its chain in PEM cost as much as a tenth of a
+// resumed handshake, and few callers ask: they are made on the first call
+// that does.
 #include "internal.hpp"
 
 namespace tlspp_openssl {
@@ -51,13 +54,11 @@ int populate_conninfo(::tls* ctx) {
   info->session_resumed = SSL_session_reused(ssl) == 1;
   info->version = SSL_get_version(ssl);
   if (X509* peer = ctx->peer_cert.get()) {
-    info->hash = cert_hash(peer);
     info->subject = name_text(X509_get_subject_name(peer));
     info->issuer = name_text(X509_get_issuer_name(peer));
     info->notbefore = to_time_t(X509_get0_notBefore(peer));
     info->notafter = to_time_t(X509_get0_notAfter(peer));
-    if (!info->hash || !info->subject || !info->issuer || info->notbefore == -1 ||
-        info->notafter == -1 || !chain_pem(ssl, peer, info->peer_chain_pem)) {
+    if (!info->subject || !info->issuer || info->notbefore == -1 || info->notafter == -1) {
       ERR_clear_error();
       ctx->error.setx("failed to read the peer certificate");
       return -1;
@@ -93,7 +94,15 @@ const char* tls_conn_version(::tls* ctx) {
   return ctx->info ? ctx->info->version.c_str() : nullptr;
 }
 
-const char* tls_peer_cert_hash(::tls* ctx) { return ctx->info ? c_str(ctx->info->hash) : nullptr; }
+const char* tls_peer_cert_hash(::tls* ctx) {
+  if (!ctx->peer_cert || !ctx->info) return nullptr;
+  conninfo& info = *ctx->info;
+  if (!info.hash) {
+    info.hash = cert_hash(ctx->peer_cert.get());
+    if (!info.hash) ERR_clear_error();
+  }
+  return c_str(info.hash);
+}
 
 const char* tls_peer_cert_issuer(::tls* ctx) {
   return ctx->info ? c_str(ctx->info->issuer) : nullptr;
@@ -113,6 +122,13 @@ time_t tls_peer_cert_notafter(::tls* ctx) {
 
 const std::uint8_t* tls_peer_cert_chain_pem(::tls* ctx, size_t* len) {
   if (!ctx->peer_cert || !ctx->info) return nullptr;
-  *len = ctx->info->peer_chain_pem.size();
-  return ctx->info->peer_chain_pem.data();
+  conninfo& info = *ctx->info;
+  if (info.peer_chain_pem.empty() &&
+      !chain_pem(ctx->ssl.get(), ctx->peer_cert.get(), info.peer_chain_pem)) {
+    ERR_clear_error();
+    info.peer_chain_pem.clear();
+    return nullptr;
+  }
+  *len = info.peer_chain_pem.size();
+  return info.peer_chain_pem.data();
 }

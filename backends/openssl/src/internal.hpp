@@ -281,10 +281,10 @@ struct conninfo {
   std::optional<std::string> servername;
   bool session_resumed = false;
   std::string version;
-  std::optional<std::string> hash;
+  std::optional<std::string> hash;  ///< made on the first tls_peer_cert_hash
   std::optional<std::string> issuer;
   std::optional<std::string> subject;
-  bytes peer_chain_pem;
+  bytes peer_chain_pem;  ///< made on the first tls_peer_cert_chain_pem
   std::time_t notbefore = -1;
   std::time_t notafter = -1;
 };
@@ -337,6 +337,15 @@ namespace tlspp_openssl {
 /// The tls context an SSL belongs to (set when the SSL is made).
 inline ::tls* owner_of(const SSL* ssl) { return static_cast<::tls*>(SSL_get_app_data(ssl)); }
 
+/// Clears the BIOs' retry flags before an SSL call, so that after it they
+/// say whether the call's own I/O asked to wait (see ssl_failure).
+inline void clear_wants(SSL* ssl) noexcept {
+  BIO* rbio = SSL_get_rbio(ssl);
+  BIO* wbio = SSL_get_wbio(ssl);
+  if (rbio != nullptr) BIO_clear_retry_flags(rbio);
+  if (wbio != rbio && wbio != nullptr) BIO_clear_retry_flags(wbio);
+}
+
 // config.cpp
 /// A config with libtls's defaults (tls_config_new without tls_init).
 tls_config* make_config();
@@ -345,8 +354,9 @@ tls_config* make_config();
 ::tls* new_context(std::uint32_t flags);
 /// Takes a reference to `config` (null: the default config) for `ctx`.
 int attach_config(::tls* ctx, tls_config* config);
-/// Maps a failed SSL call to TLS_WANT_POLLIN/POLLOUT, 0 (end of stream) or
-/// -1 with ctx's error set, "<what> failed: <reason>".
+/// Maps a failed SSL call (made after clear_wants) to TLS_WANT_POLLIN/
+/// POLLOUT, 0 (end of stream) or -1 with ctx's error set, "<what> failed:
+/// <reason>".
 int ssl_failure(::tls* ctx, int ssl_ret, const char* what);
 /// Options every SSL_CTX shares: protocols, ciphers, curves, ALPN list,
 /// time checks, modes.

@@ -114,6 +114,7 @@ int server_handshake(::tls* ctx) {
   }
   ctx->state |= needs_shutdown;
   ERR_clear_error();
+  clear_wants(ctx->ssl.get());
   const int r = SSL_accept(ctx->ssl.get());
   if (r != 1) return ssl_failure(ctx, r, "handshake");
   ctx->state |= handshake_complete;

@@ -101,20 +101,34 @@ int configure_common(::tls* ctx, SSL_CTX* ssl_ctx) {
 int ssl_failure(::tls* ctx, int ssl_ret, const char* what) {
   SSL* ssl = ctx->ssl.get();
   // A want is the common case: tell it from OpenSSL's I/O state and the
-  // BIO's retry flags, without the error queue.
+  // BIO's retry flags (cleared before the call, so they are this call's I/O
+  // asking to wait), without the error queue: OpenSSL leaves errors there
+  // that did not fail the call (a ticket it could not decrypt). A want in
+  // the other direction than OpenSSL's is a callback answering so (libtls
+  // allows it), or the alert of a failure that could not be written; only
+  // then does the queue decide.
   const int want = SSL_want(ssl);
   if (want == SSL_READING || want == SSL_WRITING) {
     BIO* bio = want == SSL_READING ? SSL_get_rbio(ssl) : SSL_get_wbio(ssl);
-    if (BIO_should_read(bio)) return TLS_WANT_POLLIN;
-    if (BIO_should_write(bio)) return TLS_WANT_POLLOUT;
+    if (BIO_should_read(bio) && (want == SSL_READING || ERR_peek_error() == 0)) {
+      return TLS_WANT_POLLIN;
+    }
+    if (BIO_should_write(bio) && (want == SSL_WRITING || ERR_peek_error() == 0)) {
+      return TLS_WANT_POLLOUT;
+    }
   }
 
   const bool complete = (ctx->state & handshake_complete) != 0;
   switch (SSL_get_error(ssl, ssl_ret)) {
     case SSL_ERROR_WANT_READ:
-      return TLS_WANT_POLLIN;
     case SSL_ERROR_WANT_WRITE:
-      return TLS_WANT_POLLOUT;
+      // OpenSSL still says it waits, but no I/O of this call asked to: it
+      // is stuck where an earlier call left it (one seen: a handshake that
+      // failed while its alert was waiting to be written). Waiting would
+      // repeat this call forever.
+      ERR_clear_error();
+      set_failure(ctx, what, "the connection cannot make progress (an earlier failure)");
+      return -1;
     case SSL_ERROR_ZERO_RETURN:
       ERR_clear_error();
       if (complete || std::strcmp(what, "shutdown") == 0) return 0;
@@ -237,6 +251,7 @@ ssize_t tls_read(::tls* ctx, void* buf, size_t buflen) {
     issue_deferred_ticket(ctx);
   // A shorter read is still a read: no error for huge buffers.
   const int len = buflen > INT_MAX ? INT_MAX : static_cast<int>(buflen);
+  clear_wants(ctx->ssl.get());
   const int n = SSL_read(ctx->ssl.get(), buf, len);
   if (n > 0) [[likely]]
     return n;
@@ -254,6 +269,7 @@ ssize_t tls_write(::tls* ctx, const void* buf, size_t buflen) {
     issue_deferred_ticket(ctx);
   // Partial writes are on: a shorter write is still a write.
   const int len = buflen > INT_MAX ? INT_MAX : static_cast<int>(buflen);
+  clear_wants(ctx->ssl.get());
   const int n = SSL_write(ctx->ssl.get(), buf, len);
   if (n > 0) [[likely]]
     return n;
@@ -275,6 +291,7 @@ int tls_close(::tls* ctx) {
     // connection failed: there is nothing to shut down.
     if ((ctx->state & eof_no_close_notify) == 0) {
       ERR_clear_error();
+      clear_wants(ctx->ssl.get());
       const int r = SSL_shutdown(ctx->ssl.get());
       if (r < 0) {
         rv = ssl_failure(ctx, r, "shutdown");

@@ -21,6 +21,7 @@ namespace {
 struct byte_pipe {
   std::vector<unsigned char> bytes;
   bool eof = false;
+  bool full = false;  ///< a write into it answers TLS_WANT_POLLOUT
 };
 
 struct ends {
@@ -39,6 +40,7 @@ ssize_t pipe_read(tls*, void* buf, size_t len, void* arg) {
 
 ssize_t pipe_write(tls*, const void* buf, size_t len, void* arg) {
   byte_pipe& out = *static_cast<ends*>(arg)->out;
+  if (out.full) return TLS_WANT_POLLOUT;
   const auto* b = static_cast<const unsigned char*>(buf);
   out.bytes.insert(out.bytes.end(), b, b + len);
   return static_cast<ssize_t>(len);
@@ -196,6 +198,57 @@ TEST(HandshakeFailure, EndOfStreamInTheHandshakeFailsIt) {
   ASSERT_NE(tls_error(l.client), nullptr);
   EXPECT_NE(std::string{tls_error(l.client)}.find("unexpected EOF"), std::string::npos)
       << tls_error(l.client);
+  tls_config_free(cc);
+  tls_config_free(sc);
+}
+
+/// A TLS 1.2/1.3 application data record that no key opens.
+std::vector<unsigned char> forged_record() {
+  std::vector<unsigned char> r = {0x17, 0x03, 0x03, 0x00, 0x20};
+  r.resize(r.size() + 0x20, 0x5a);
+  return r;
+}
+
+TEST(HandshakeFailure, AFailureWhoseAlertCannotBeSentFailsTheHandshake) {
+  // The server fails the client's forged second flight, and its fatal
+  // alert meets a transport that cannot take it: that is a failure, not a
+  // wait, and it stays one (OpenSSL, in its failed state, would never write
+  // again). Found by fuzz_server_handshake: the handshake spun on "want".
+  tls_config* cc = client_config(TLS_PROTOCOLS_DEFAULT);
+  tls_config* sc = server_config();
+  link l{cc, sc};
+  ASSERT_EQ(tls_handshake(l.client), TLS_WANT_POLLIN);  // ClientHello
+  ASSERT_EQ(tls_handshake(l.conn), TLS_WANT_POLLIN);    // ServerHello ... Finished
+  l.to_server.bytes = forged_record();                  // instead of the client's Finished
+  l.to_client.full = true;
+  EXPECT_EQ(tls_handshake(l.conn), -1);
+  ASSERT_NE(tls_error(l.conn), nullptr);
+  EXPECT_NE(std::string{tls_error(l.conn)}.find("bad record mac"), std::string::npos)
+      << tls_error(l.conn);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(tls_handshake(l.conn), -1);
+  tls_config_free(cc);
+  tls_config_free(sc);
+}
+
+TEST(ReadFailure, AFailureWhoseAlertCannotBeSentFailsAtTheNextCallAtTheLatest) {
+  // After the handshake, a wait to write is also what a read that answers
+  // a key update looks like, so the blocked alert may first read as one;
+  // the next call fails, with the reason, and every later one.
+  tls_config* cc = client_config(TLS_PROTOCOLS_DEFAULT);
+  tls_config* sc = server_config();
+  link l{cc, sc};
+  ASSERT_TRUE(l.handshake());
+  l.to_client.bytes = forged_record();
+  l.to_server.full = true;
+  char buf[16];
+  ssize_t n = tls_read(l.client, buf, sizeof buf);
+  if (n == TLS_WANT_POLLOUT) n = tls_read(l.client, buf, sizeof buf);
+  EXPECT_EQ(n, -1);
+  ASSERT_NE(tls_error(l.client), nullptr);
+  EXPECT_NE(std::string{tls_error(l.client)}.find("bad record mac"), std::string::npos)
+      << tls_error(l.client);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(tls_read(l.client, buf, sizeof buf), -1);
+  EXPECT_EQ(tls_write(l.client, "x", 1), -1);
   tls_config_free(cc);
   tls_config_free(sc);
 }
@@ -376,9 +429,7 @@ TEST_P(SessionCache, AFatalAlertEndsTheSession) {
     l.exchange();
     // A forged application data record: the client fails it with a fatal
     // bad_record_mac alert.
-    std::vector<unsigned char> forged = {0x17, 0x03, 0x03, 0x00, 0x20};
-    forged.resize(forged.size() + 0x20, 0x5a);
-    l.to_client.bytes = forged;
+    l.to_client.bytes = forged_record();
     char buf[16];
     EXPECT_EQ(tls_read(l.client, buf, sizeof buf), -1);
   }
@@ -409,6 +460,22 @@ TEST_P(SessionCache, ThreadsShareOneConfig) {
   }
   for (std::thread& t : threads) t.join();
   for (const int count : resumed) EXPECT_GT(count, 0);
+}
+
+TEST_P(SessionCache, AClientRequiringStaplesResumesWithoutOne) {
+  // The staple was checked when the session was made; a resumed handshake
+  // carries no certificate to staple (TLS 1.3 still asks the status
+  // callback, TLS 1.2 does not).
+  const identity& id = test_identity();
+  const std::string staple = tlspp_openssl_test::make_ocsp_good(id.cert, id.key);
+  ASSERT_FALSE(staple.empty());
+  ASSERT_EQ(tls_config_set_ocsp_staple_mem(server, reinterpret_cast<const uint8_t*>(staple.data()),
+                                           staple.size()),
+            0)
+      << tls_config_error(server);
+  tls_config_ocsp_require_stapling(client);
+  EXPECT_FALSE(connect());
+  EXPECT_TRUE(connect());
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SessionCache,

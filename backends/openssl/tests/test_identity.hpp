@@ -3,6 +3,7 @@
 #pragma once
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -57,6 +58,39 @@ inline bool make_identity(std::string& cert_pem, std::string& key_pem) {
   X509_free(cert);
   EVP_PKEY_free(key);
   return ok;
+}
+
+/// A good OCSP response (DER) for the self-signed `cert_pem`, signed with
+/// its own key (the certificate is its own issuer and responder).
+inline std::string make_ocsp_good(const std::string& cert_pem, const std::string& key_pem) {
+  BIO* c = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  BIO* k = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  X509* cert = PEM_read_bio_X509(c, nullptr, nullptr, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(k, nullptr, nullptr, nullptr);
+  OCSP_BASICRESP* basic = OCSP_BASICRESP_new();
+  OCSP_CERTID* id = cert != nullptr ? OCSP_cert_to_id(EVP_sha1(), cert, cert) : nullptr;
+  ASN1_TIME* now = X509_gmtime_adj(nullptr, 0);
+  ASN1_TIME* next = X509_gmtime_adj(nullptr, 3600);
+  std::string der;
+  if (key != nullptr && basic != nullptr && id != nullptr &&
+      OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_GOOD, 0, nullptr, now, next) != nullptr &&
+      OCSP_basic_sign(basic, cert, key, EVP_sha256(), nullptr, 0) == 1) {
+    OCSP_RESPONSE* response = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic);
+    unsigned char* out = nullptr;
+    const int len = response != nullptr ? i2d_OCSP_RESPONSE(response, &out) : -1;
+    if (len > 0) der.assign(reinterpret_cast<const char*>(out), static_cast<std::size_t>(len));
+    OPENSSL_free(out);
+    OCSP_RESPONSE_free(response);
+  }
+  ASN1_TIME_free(now);
+  ASN1_TIME_free(next);
+  OCSP_CERTID_free(id);
+  OCSP_BASICRESP_free(basic);
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  BIO_free(c);
+  BIO_free(k);
+  return der;
 }
 
 }  // namespace tlspp_openssl_test
