@@ -142,10 +142,18 @@ struct pipe_entry {
   const char* name;
   factory make;
   bool control = false;  // timing only: the heap figures are exact
+  /// The raw libtls rows: their library says itself whether it resumes, and
+  /// where it does not, its resumed rows say why instead of a figure.
+  const raw_libtls* raw = nullptr;
 };
 constexpr pipe_entry pipe_entries[] = {
-    {impl_tlspp, make_tlspp},       {impl_tlspp_mt, make_tlspp_memory_transport},
-    {impl_libtls, make_raw_libtls}, {impl_libtls_control, make_raw_libtls, true},
+    {impl_tlspp, make_tlspp},
+    {impl_tlspp_mt, make_tlspp_memory_transport},
+    {impl_libtls, make_raw_libtls, false, &raw_backend_libtls},
+    {impl_libtls_control, make_raw_libtls, true, &raw_backend_libtls},
+#if TLSPP_BENCH_HAVE_SYSTEM_LIBTLS
+    {impl_system_libtls, make_raw_system_libtls, false, &raw_system_libtls},
+#endif
     {impl_openssl, make_openssl},
 };
 
@@ -155,6 +163,10 @@ class bench_run {
     backend_ = TLSPP_BENCH_BACKEND;
     engine_ = ossl_version();
     if (TLSPP_BENCH_ENGINE_UNDER_LIBTLS) backend_ += " over " + engine_;
+#if TLSPP_BENCH_HAVE_SYSTEM_LIBTLS
+    // Debian's libtls.so links the system's libssl, as tlspp-openssl does.
+    system_libtls_ = TLSPP_BENCH_SYSTEM_LIBTLS " over " + engine_;
+#endif
   }
 
   /// Workloads that failed while measuring (not the skipped ones).
@@ -195,12 +207,15 @@ class bench_run {
     r.setting = setting;
     r.implementation = impl;
     r.unit = unit;
-    r.backend = impl == impl_openssl || impl == impl_ceiling ? engine_ : backend_;
+    r.backend = impl == impl_openssl || impl == impl_ceiling ? engine_
+                : impl == impl_system_libtls                 ? system_libtls_
+                                                             : backend_;
     return r;
   }
 
-  /// The implementations that could be built and connected for `spec`;
-  /// the others become results with the reason in their note.
+  /// The implementations that could be built and connected for `spec`
+  /// (and, with resume, that resume); the others become results with the
+  /// reason in their note.
   struct live_impl {
     const char* name;
     std::unique_ptr<pipe_impl> impl;
@@ -212,6 +227,12 @@ class bench_run {
     const bench_profile p = spec.profile();
     for (const auto& e : pipe_entries) {
       if (!wanted_impl(e.name) || (e.control && !with_control)) continue;
+      char why[256] = "";
+      if (spec.resume && e.raw != nullptr && e.raw->resumption_check(&p, why, sizeof why) != 1) {
+        failures.emplace_back(e.name, why);
+        progress(std::string{"  "} + e.name + ": " + why);
+        continue;
+      }
       try {
         live_impl l{e.name, e.make(p), {}};
         l.impl->connect();
@@ -362,11 +383,12 @@ class bench_run {
         rows[i].values = values[i];
         if (!spec.resume) continue;
         // A resumed-handshake figure is only one if the handshakes resumed.
+        // The count is in every row, so that a reader sees they did (the
+        // first may be a full one: nothing was saved yet).
         const auto count = live[i].impl->resumptions();
-        if (count.resumed < count.handshakes - 1) {
-          rows[i].note = "only " + std::to_string(count.resumed) + " of " +
-                         std::to_string(count.handshakes) + " handshakes resumed";
-        }
+        rows[i].note = (count.resumed < count.handshakes - 1 ? "only " : "") +
+                       std::to_string(count.resumed) + " of " + std::to_string(count.handshakes) +
+                       " handshakes resumed";
       }
     } catch (const std::exception& ex) {
       ++errors_;
@@ -376,14 +398,15 @@ class bench_run {
     results_.insert(results_.end(), rows.begin(), rows.end());
   }
 
-  /// Resumed handshakes, where the backend resumes (raw libtls decides).
+  /// Resumed handshakes, where the backend resumes (raw libtls decides);
+  /// the system libtls beside tlspp-openssl decides for its own rows.
   void resumption_workload(profile_spec spec) {
     spec.resume = true;
     const std::string id = "resumed-" + spec.id;
     if (!wanted(id)) return;
     char why[256] = "";
     const bench_profile p = spec.profile();
-    if (raw_resumption_check(&p, why, sizeof why) == 1) {
+    if (raw_backend_libtls.resumption_check(&p, why, sizeof why) == 1) {
       handshake_workload(spec);
       return;
     }
@@ -514,6 +537,7 @@ class bench_run {
     info.date = now();
     info.machine = machine();
     info.backend = backend_;
+    info.system_libtls = system_libtls_;
     info.backend_features = tlspp::describe(tlspp::get_backend_features());
     info.engine = engine_;
     info.mode = opt_.smoke ? "smoke" : "full";
@@ -558,6 +582,7 @@ class bench_run {
   std::vector<std::byte> heap_pad2_;
   std::string backend_;
   std::string engine_;
+  std::string system_libtls_;  // the "system libtls" rows' library, if any
   std::vector<result> results_;
   int errors_ = 0;
 };

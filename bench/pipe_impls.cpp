@@ -354,64 +354,65 @@ class tlspp_impl final : public pipe_impl {
 
 // --- raw libtls ---------------------------------------------------------------
 
-void check_raw(int rc) {
-  if (rc != 0) fail(raw_error());
-}
-
 class raw_impl final : public pipe_impl {
  public:
-  explicit raw_impl(const bench_profile& p) {
-    check_raw(raw_env_init(&env_, &p));
-    raw_pair_init(&pair_);
+  raw_impl(const raw_libtls& lib, const bench_profile& p) : lib_{lib} {
+    check(lib_.env_init(&env_, &p));
+    lib_.pair_init(&pair_);
   }
   ~raw_impl() override {
-    raw_pair_free(&pair_);
-    raw_env_free(&env_);
+    lib_.pair_free(&pair_);
+    lib_.env_free(&env_);
   }
   raw_impl(const raw_impl&) = delete;
   raw_impl& operator=(const raw_impl&) = delete;
 
   void connect() override {
-    raw_pair_free_client(&pair_);
-    raw_pair_free_server(&pair_);
-    check_raw(raw_pair_connect(&env_, &pair_));
-    check_raw(raw_pair_handshake(&pair_));
+    lib_.pair_free_client(&pair_);
+    lib_.pair_free_server(&pair_);
+    check(lib_.pair_connect(&env_, &pair_));
+    check(lib_.pair_handshake(&pair_));
   }
-  negotiated info() override { return {raw_version(&pair_), raw_cipher(&pair_)}; }
+  negotiated info() override { return {lib_.version(&pair_), lib_.cipher(&pair_)}; }
   void bulk(std::size_t chunk, std::size_t total) override {
-    check_raw(raw_bulk(&pair_, chunk, total));
+    check(lib_.bulk(&pair_, chunk, total));
   }
   resumption_count resumptions() const override { return {env_.handshakes, env_.resumed}; }
   void handshakes(int count) override {
     raw_pair p;
-    raw_pair_init(&p);
-    const int rc = raw_handshakes(&env_, &p, count);
-    raw_pair_free(&p);
-    check_raw(rc);
+    lib_.pair_init(&p);
+    const int rc = lib_.handshakes(&env_, &p, count);
+    lib_.pair_free(&p);
+    check(rc);
   }
   heap_figures idle_heap(int count) override {
     std::vector<raw_pair> pairs(static_cast<std::size_t>(count));
-    for (auto& p : pairs) raw_pair_init(&p);
+    for (auto& p : pairs) lib_.pair_init(&p);
     const std::size_t before = bench_heap_in_use();
     for (auto& p : pairs) {
-      if (raw_pair_connect(&env_, &p) != 0 || raw_pair_handshake(&p) != 0 ||
-          raw_pair_exchange(&p) != 0) {
-        const std::string why = raw_error();
-        for (auto& q : pairs) raw_pair_free(&q);
+      if (lib_.pair_connect(&env_, &p) != 0 || lib_.pair_handshake(&p) != 0 ||
+          lib_.pair_exchange(&p) != 0) {
+        const std::string why = lib_.error();
+        for (auto& q : pairs) lib_.pair_free(&q);
         fail(why);
       }
     }
     const std::size_t established = bench_heap_in_use();
     if (established < before) fail("libtls: heap shrank");
-    for (auto& p : pairs) raw_pair_free_client(&p);
+    for (auto& p : pairs) lib_.pair_free_client(&p);
     const std::size_t no_clients = bench_heap_in_use();
-    for (auto& p : pairs) raw_pair_free_server(&p);
+    for (auto& p : pairs) lib_.pair_free_server(&p);
     const std::size_t no_servers = bench_heap_in_use();
-    for (auto& p : pairs) raw_pair_free(&p);
+    for (auto& p : pairs) lib_.pair_free(&p);
     return per_connection(established, no_clients, no_servers, bench_heap_in_use(), count);
   }
 
  private:
+  void check(int rc) const {
+    if (rc != 0) fail(lib_.error());
+  }
+
+  const raw_libtls& lib_;
   raw_env env_{};
   raw_pair pair_{};
 };
@@ -491,8 +492,13 @@ std::unique_ptr<pipe_impl> make_tlspp_memory_transport(const bench_profile& prof
   return std::make_unique<tlspp_impl<memory_transport_pair>>(profile);
 }
 std::unique_ptr<pipe_impl> make_raw_libtls(const bench_profile& profile) {
-  return std::make_unique<raw_impl>(profile);
+  return std::make_unique<raw_impl>(raw_backend_libtls, profile);
 }
+#if TLSPP_BENCH_HAVE_SYSTEM_LIBTLS
+std::unique_ptr<pipe_impl> make_raw_system_libtls(const bench_profile& profile) {
+  return std::make_unique<raw_impl>(raw_system_libtls, profile);
+}
+#endif
 std::unique_ptr<pipe_impl> make_openssl(const bench_profile& profile) {
   return std::make_unique<openssl_impl>(profile);
 }

@@ -57,8 +57,12 @@ std::unique_ptr<pipe_impl> make_tlspp(const bench_profile& profile);
 /// pumps: ciphertext is moved from one side's outbox into the other's
 /// receive buffer.
 std::unique_ptr<pipe_impl> make_tlspp_memory_transport(const bench_profile& profile);
-/// libtls's C API (raw_libtls.c).
+/// libtls's C API (raw_libtls.c), on the build's backend.
 std::unique_ptr<pipe_impl> make_raw_libtls(const bench_profile& profile);
+#if TLSPP_BENCH_HAVE_SYSTEM_LIBTLS
+/// The same C code on the system's libtls, beside tlspp-openssl.
+std::unique_ptr<pipe_impl> make_raw_system_libtls(const bench_profile& profile);
+#endif
 /// OpenSSL directly over a BIO pair (openssl_direct.c).
 std::unique_ptr<pipe_impl> make_openssl(const bench_profile& profile);
 

@@ -4,14 +4,25 @@
 #include <string.h>
 #include <tls.h>
 
+/* The table's name and the libtls the errors name: this file is compiled
+ * against the build's backend and, in a tlspp-openssl build, a second time
+ * with RAW_LIBTLS_SYSTEM against the system's libtls (bench/CMakeLists.txt). */
+#ifdef RAW_LIBTLS_SYSTEM
+#define RAW_LIBTLS_TABLE raw_system_libtls
+#define RAW_LIBTLS_LABEL "system libtls"
+#else
+#define RAW_LIBTLS_TABLE raw_backend_libtls
+#define RAW_LIBTLS_LABEL "libtls"
+#endif
+
 static char last_error[512];
 static unsigned char source[BENCH_BATCH];
 static unsigned char sink[BENCH_BATCH];
 
-const char* raw_error(void) { return last_error; }
+static const char* raw_error(void) { return last_error; }
 
 static int fail(const char* what, const char* why) {
-  snprintf(last_error, sizeof last_error, "libtls: %s: %s", what, why ? why : "failed");
+  snprintf(last_error, sizeof last_error, RAW_LIBTLS_LABEL ": %s: %s", what, why ? why : "failed");
   return -1;
 }
 
@@ -50,7 +61,9 @@ static int configure_sessions(struct raw_env* env) {
   return 0;
 }
 
-int raw_env_init(struct raw_env* env, const struct bench_profile* p) {
+static void raw_env_free(struct raw_env* env);
+
+static int raw_env_init(struct raw_env* env, const struct bench_profile* p) {
   memset(env, 0, sizeof *env);
   env->resume = p->resume;
   if (tls_init() != 0) return fail("tls_init", NULL);
@@ -86,7 +99,7 @@ int raw_env_init(struct raw_env* env, const struct bench_profile* p) {
   return 0;
 }
 
-void raw_env_free(struct raw_env* env) {
+static void raw_env_free(struct raw_env* env) {
   tls_free(env->server);
   tls_config_free(env->client_config);
   tls_config_free(env->server_config);
@@ -94,7 +107,7 @@ void raw_env_free(struct raw_env* env) {
   memset(env, 0, sizeof *env);
 }
 
-void raw_pair_init(struct raw_pair* pair) {
+static void raw_pair_init(struct raw_pair* pair) {
   memset(pair, 0, sizeof *pair);
   pair->client_end.in = &pair->to_client;
   pair->client_end.out = &pair->to_server;
@@ -102,7 +115,7 @@ void raw_pair_init(struct raw_pair* pair) {
   pair->server_end.out = &pair->to_client;
 }
 
-int raw_pair_connect(struct raw_env* env, struct raw_pair* pair) {
+static int raw_pair_connect(struct raw_env* env, struct raw_pair* pair) {
   bq_clear(&pair->to_server);
   bq_clear(&pair->to_client);
   pair->client = tls_client();
@@ -121,7 +134,7 @@ int raw_pair_connect(struct raw_env* env, struct raw_pair* pair) {
 
 static int is_want(ssize_t rc) { return rc == TLS_WANT_POLLIN || rc == TLS_WANT_POLLOUT; }
 
-int raw_pair_handshake(struct raw_pair* pair) {
+static int raw_pair_handshake(struct raw_pair* pair) {
   int client_done = 0, server_done = 0;
   for (int round = 0; round < 100; round++) {
     if (!client_done) {
@@ -159,7 +172,7 @@ static int read_exactly(struct tls* ctx, size_t want) {
   return got == want ? 0 : fail("tls_read", "data missing");
 }
 
-int raw_pair_exchange(struct raw_pair* pair) {
+static int raw_pair_exchange(struct raw_pair* pair) {
   if (tls_write(pair->client, "x", 1) != 1) return fail("tls_write", tls_error(pair->client));
   if (read_exactly(pair->server_conn, 1) != 0) return -1;
   if (tls_write(pair->server_conn, "y", 1) != 1) {
@@ -168,24 +181,24 @@ int raw_pair_exchange(struct raw_pair* pair) {
   return read_exactly(pair->client, 1);
 }
 
-void raw_pair_free_client(struct raw_pair* pair) {
+static void raw_pair_free_client(struct raw_pair* pair) {
   tls_free(pair->client);
   pair->client = NULL;
 }
 
-void raw_pair_free_server(struct raw_pair* pair) {
+static void raw_pair_free_server(struct raw_pair* pair) {
   tls_free(pair->server_conn);
   pair->server_conn = NULL;
 }
 
-void raw_pair_free(struct raw_pair* pair) {
+static void raw_pair_free(struct raw_pair* pair) {
   raw_pair_free_client(pair);
   raw_pair_free_server(pair);
   bq_free(&pair->to_server);
   bq_free(&pair->to_client);
 }
 
-int raw_bulk(struct raw_pair* pair, size_t chunk, size_t total) {
+static int raw_bulk(struct raw_pair* pair, size_t chunk, size_t total) {
   const size_t batch = chunk > BENCH_BATCH ? chunk : BENCH_BATCH;
   size_t sent = 0, received = 0;
   while (received < total) {
@@ -221,7 +234,7 @@ static int take_tickets(struct tls* client, struct tls* server_conn) {
   return is_want(n) ? 0 : fail("tls_read", tls_error(client));
 }
 
-int raw_handshakes(struct raw_env* env, struct raw_pair* pair, int count) {
+static int raw_handshakes(struct raw_env* env, struct raw_pair* pair, int count) {
   for (int i = 0; i < count; i++) {
     int rc = raw_pair_connect(env, pair);
     if (rc == 0) rc = raw_pair_handshake(pair);
@@ -237,11 +250,10 @@ int raw_handshakes(struct raw_env* env, struct raw_pair* pair, int count) {
   return 0;
 }
 
-const char* raw_version(struct raw_pair* pair) { return tls_conn_version(pair->client); }
-const char* raw_cipher(struct raw_pair* pair) { return tls_conn_cipher(pair->client); }
-int raw_session_resumed(struct raw_pair* pair) { return tls_conn_session_resumed(pair->client); }
+static const char* raw_version(struct raw_pair* pair) { return tls_conn_version(pair->client); }
+static const char* raw_cipher(struct raw_pair* pair) { return tls_conn_cipher(pair->client); }
 
-int raw_resumption_check(const struct bench_profile* profile, char* why, size_t why_size) {
+static int raw_resumption_check(const struct bench_profile* profile, char* why, size_t why_size) {
   struct raw_env env;
   struct raw_pair pair;
   int resumed = 0;
@@ -254,14 +266,14 @@ int raw_resumption_check(const struct bench_profile* profile, char* why, size_t 
   if (raw_handshakes(&env, &pair, 2) != 0) {
     snprintf(why, why_size, "%s", raw_error());
   } else if (env.resumed == 0 && env.session_file == NULL) {
-    snprintf(why, why_size, "the backend does not resume from its client config's session cache");
+    snprintf(why, why_size, "does not resume from its client config's session cache");
   } else if (env.resumed == 0) {
     long saved = 0;
     FILE* session = env.session_file;
     if (fseek(session, 0, SEEK_END) == 0) saved = ftell(session);
     snprintf(why, why_size,
-             "the backend does not resume: after a full handshake the client's session file "
-             "holds %ld bytes and the next handshake is a full one",
+             "does not resume (after a full handshake the client's session file holds %ld "
+             "bytes and the next handshake is a full one)",
              saved);
   } else {
     resumed = 1;
@@ -270,3 +282,21 @@ int raw_resumption_check(const struct bench_profile* profile, char* why, size_t 
   raw_env_free(&env);
   return resumed;
 }
+
+const struct raw_libtls RAW_LIBTLS_TABLE = {
+    .error = raw_error,
+    .env_init = raw_env_init,
+    .env_free = raw_env_free,
+    .pair_init = raw_pair_init,
+    .pair_connect = raw_pair_connect,
+    .pair_handshake = raw_pair_handshake,
+    .pair_exchange = raw_pair_exchange,
+    .pair_free_client = raw_pair_free_client,
+    .pair_free_server = raw_pair_free_server,
+    .pair_free = raw_pair_free,
+    .bulk = raw_bulk,
+    .handshakes = raw_handshakes,
+    .version = raw_version,
+    .cipher = raw_cipher,
+    .resumption_check = raw_resumption_check,
+};

@@ -26,24 +26,30 @@ constexpr ratio_column ratio_columns[] = {
     {impl_tlspp_mt, impl_libtls, "tlspp (memory_transport) ÷ libtls"},
     {impl_tlspp, impl_openssl, "tlspp ÷ OpenSSL"},
     {impl_libtls, impl_openssl, "libtls ÷ OpenSSL"},
+    {impl_system_libtls, impl_openssl, "system libtls ÷ OpenSSL"},
+    {impl_libtls, impl_system_libtls, "libtls ÷ system libtls"},
     {impl_tlspp, impl_ceiling, "tlspp ÷ ceiling"},
     {impl_libtls_control, impl_libtls, "A/A control: libtls ÷ libtls"},
     {impl_tlspp_asio, impl_asio_ssl, "tlspp::asio ÷ asio::ssl"},
 };
 
-/// The plot's series: the ratios a reader looks for first.
+/// The plot's series: the ratios a reader looks for first, the loopback one
+/// last (its workloads have no other). A series that has no value in the
+/// run (no system libtls) is left out.
 constexpr ratio_column plot_series[] = {
     {impl_tlspp, impl_libtls, "tlspp / libtls (the binding's cost)"},
     {impl_tlspp_mt, impl_libtls, "tlspp over memory_transport / libtls"},
     {impl_tlspp, impl_openssl, "tlspp / OpenSSL direct"},
-    {impl_tlspp_asio, impl_asio_ssl, "tlspp::asio / asio::ssl (loopback TCP)"},
+    {impl_libtls, impl_system_libtls, "tlspp-openssl / system libtls (raw C)"},
     {impl_libtls_control, impl_libtls, "A/A control: libtls / libtls"},
+    {impl_tlspp_asio, impl_asio_ssl, "tlspp::asio / asio::ssl (loopback TCP)"},
 };
 
 /// Heap rows show differences in bytes rather than ratios.
 constexpr ratio_column delta_columns[] = {
     {impl_tlspp, impl_libtls, "tlspp − libtls"},
     {impl_tlspp_mt, impl_libtls, "tlspp (memory_transport) − libtls"},
+    {impl_libtls, impl_system_libtls, "libtls − system libtls"},
     {impl_tlspp_asio, impl_asio_ssl, "tlspp::asio − asio::ssl"},
 };
 
@@ -152,6 +158,9 @@ void write_json(const std::filesystem::path& file, const run_info& info,
   out << "  \"backend\": " << json_string(info.backend) << ",\n";
   out << "  \"backend_features\": " << json_string(info.backend_features) << ",\n";
   out << "  \"engine\": " << json_string(info.engine) << ",\n";
+  if (!info.system_libtls.empty()) {
+    out << "  \"system_libtls\": " << json_string(info.system_libtls) << ",\n";
+  }
   out << "  \"mode\": " << json_string(info.mode) << ",\n";
   out << "  \"optimized\": " << (info.optimized ? "true" : "false") << ",\n";
   out << "  \"rounds\": " << info.rounds << ",\n";
@@ -208,6 +217,11 @@ void write_markdown(const std::filesystem::path& file, const run_info& info,
   out << "<!-- Written by tlspp-bench (" << info.command << "). -->\n\n";
   out << "Backend: " << info.backend << " (" << info.backend_features << ").  \n";
   out << "Engine for the OpenSSL and cipher-ceiling rows: " << info.engine << ".  \n";
+  if (!info.system_libtls.empty()) {
+    out << "System libtls (the raw libtls code again, on the system's libtls, in the same "
+           "process): "
+        << info.system_libtls << ".  \n";
+  }
   out << "Machine: " << info.machine << "; " << info.date << "; " << info.mode << " run, "
       << info.rounds << " interleaved rounds.\n\n";
   if (!info.optimized) {
@@ -304,19 +318,29 @@ void write_gnuplot(const std::filesystem::path& dir, const run_info& info,
   for (const auto& r : results) {
     if (r.unit != "B") add_unique(workloads, r.workload);
   }
+  auto value = [&](const std::string& w, const ratio_column& s) -> std::optional<double> {
+    const result* a = find(results, w, s.a);
+    const result* b = find(results, w, s.b);
+    if (a == nullptr || b == nullptr) return std::nullopt;
+    return ratio(*a, *b);
+  };
+  std::vector<ratio_column> shown;
+  for (const auto& s : plot_series) {
+    if (std::any_of(workloads.begin(), workloads.end(),
+                    [&](const std::string& w) { return value(w, s).has_value(); })) {
+      shown.push_back(s);
+    }
+  }
   std::ofstream dat = open(dir / "bench.dat");
   dat << "workload";
-  for (const auto& s : plot_series) dat << "\t" << s.title;
+  for (const auto& s : shown) dat << "\t" << s.title;
   dat << "\n";
   int rows = 0;
   for (const auto& w : workloads) {
     std::vector<std::string> cells;
     bool any = false;
-    for (const auto& s : plot_series) {
-      const result* a = find(results, w, s.a);
-      const result* b = find(results, w, s.b);
-      std::optional<double> x;
-      if (a != nullptr && b != nullptr) x = ratio(*a, *b);
+    for (const auto& s : shown) {
+      const std::optional<double> x = value(w, s);
       cells.push_back(x ? ratio_text(*x) : "-");
       any = any || x.has_value();
     }
@@ -327,7 +351,7 @@ void write_gnuplot(const std::filesystem::path& dir, const run_info& info,
     ++rows;
   }
 
-  constexpr int series = static_cast<int>(std::size(plot_series));
+  const int series = static_cast<int>(shown.size());
   std::ofstream gp = open(dir / "bench.gp");
   gp << "# Written by tlspp-bench: run `gnuplot bench.gp` in this directory.\n"
      << "set terminal png size " << std::max(900, 140 + rows * 95) << ",640 font ',10'\n"

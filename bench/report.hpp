@@ -17,6 +17,9 @@ inline constexpr const char* impl_libtls = "libtls";
 /// A second, independent instance of the raw libtls code: the A/A control
 /// that shows how far two runs of the same code differ on this machine.
 inline constexpr const char* impl_libtls_control = "libtls, 2nd instance";
+/// With tlspp-openssl as the backend: the same raw C code on the system's
+/// libtls (libretls), loaded beside it.
+inline constexpr const char* impl_system_libtls = "system libtls";
 inline constexpr const char* impl_openssl = "OpenSSL";
 inline constexpr const char* impl_ceiling = "cipher ceiling";
 inline constexpr const char* impl_tlspp_asio = "tlspp::asio::stream";
@@ -50,6 +53,8 @@ struct run_info {
   std::string backend;
   std::string backend_features;
   std::string engine;
+  /// The library of the "system libtls" rows; empty when there are none.
+  std::string system_libtls;
   std::string mode;  ///< "full" or "smoke"
   /// Built with optimization: without, tlspp's C++ layers cost several
   /// times what they cost in a release build, and the ratios mislead.

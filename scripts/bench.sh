@@ -13,7 +13,9 @@
 # Environment:
 #   TLSPP_BENCH_BUILD_DIR   build directory (default build/bench)
 #   TLSPP_BENCH_CMAKE_ARGS  extra CMake arguments, e.g. another backend:
-#                           -DTLSPP_LIBTLS_ROOT=/opt/libressl
+#                           -DTLSPP_LIBTLS_ROOT=/opt/libressl, or
+#                           -DTLSPP_BACKEND=openssl (tlspp-openssl, with the
+#                           system's libtls beside it as one more column)
 #   TLSPP_BENCH_ARGS        extra tlspp-bench arguments, e.g. --rounds 41
 set -euo pipefail
 cd "$(dirname "$0")/.."
