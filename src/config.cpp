@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -84,6 +86,36 @@ std::string path(const std::filesystem::path& p, const std::string& option) {
 void pem(const std::string& value, const std::string& option) {
   (void)c_string(value, option);
   if (value.empty()) invalid(option, "is empty: give the PEM text, or leave the option unset");
+}
+
+/// Whether PEM text holds a whole certificate block that every backend
+/// reads as one: BEGIN and END lines, labelled CERTIFICATE or X509
+/// CERTIFICATE (BearSSL skips OpenSSL's TRUSTED CERTIFICATE).
+bool holds_pem_certificate(std::string_view text) {
+  for (const std::string_view label : {"CERTIFICATE", "X509 CERTIFICATE"}) {
+    const std::string begin = std::string{"-----BEGIN "}.append(label) + "-----";
+    const std::string end = std::string{"-----END "}.append(label) + "-----";
+    for (std::size_t at = text.find(begin); at != std::string_view::npos;
+         at = text.find(begin, at + 1)) {
+      if (at == 0 || text[at - 1] == '\n') {
+        if (text.find(end, at + begin.size()) != std::string_view::npos) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/// CA certificates without a single certificate: OpenSSL then trusts
+/// nothing, but libtls-bearssl falls back to the system's roots. Refused on
+/// every backend, so a mistyped or truncated bundle never widens trust.
+/// `what` names the text in the message: the option's value or a file.
+void require_ca_certificate(std::string_view text, const std::string& option,
+                            const std::string& what) {
+  if (!holds_pem_certificate(text)) {
+    invalid(option, what +
+                        " holds no PEM certificate (no -----BEGIN CERTIFICATE----- block): a CA "
+                        "list must name at least one certificate to trust");
+  }
 }
 
 /// An OCSP response (DER, binary: NULs are fine) from memory.
@@ -236,6 +268,7 @@ void options_applier::apply_trust(const config_options& o) {
   exclusive(o.crl.has_value(), o.crl_file.has_value(), "crl", "crl_file");
   if (o.ca) {
     pem(*o.ca, option_name("", "ca"));
+    require_ca_certificate(*o.ca, option_name("", "ca"), "the value");
     check(tls_config_set_ca_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.ca->data()),
                                 o.ca->size()),
           "ca");
@@ -243,6 +276,15 @@ void options_applier::apply_trust(const config_options& o) {
   if (o.ca_file) {
     const std::string file = path(*o.ca_file, option_name("", "ca_file"));
     check(tls_config_set_ca_file(conf_, file.c_str()), "ca_file");
+    // libtls has read the file (so it exists and is readable); look at what
+    // it read, from the same path.
+    std::ifstream in{file, std::ios::binary};
+    const std::string contents{std::istreambuf_iterator<char>{in}, {}};
+    if (!in && !in.eof()) {
+      throw error{errc::config_rejected, option_name("", "ca_file"),
+                  "cannot read '" + file + "': " + std::strerror(errno)};
+    }
+    require_ca_certificate(contents, option_name("", "ca_file"), "'" + file + "'");
   }
   if (o.ca_path) {
     const std::string dir = path(*o.ca_path, option_name("", "ca_path"));

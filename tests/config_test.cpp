@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -546,24 +547,80 @@ TEST(ConfigCa, CaFromMemoryThatDidNotIssueTheServerFailsVerification) {
   EXPECT_TRUE(says_one_of(r.client_error, why::untrusted)) << r;
 }
 
-TEST(ConfigCa, MalformedOrEmptyCaTrustsNothingAndSaysSo) {
-  // Backends reject a bad CA file at different steps: when the config is
-  // built, when the client connects, or (an empty one) by trusting no root.
-  for (const char* file : {"garbage.pem", "empty.pem"}) {
-    SCOPED_TRACE(file);
-    try {
-      const config conf{client_with([&](auto& o) { o.ca_file = pki::path(file); })};
-      memory_link link{conf, config{pki::server_options()}};
-      EXPECT_FALSE(link.handshake()) << link.describe();
-      EXPECT_TRUE(says_one_of(link.client.error_message(), why::untrusted)) << link.describe();
-    } catch (const error& e) {
-      if (e.where() == "client::connect") {
-        EXPECT_TRUE(mentions(e.message(), "ssl verify memory setup failure"));
-      } else {
-        EXPECT_EQ(e.where(), "config option ca_file");
-        EXPECT_FALSE(e.message().empty());
-      }
+TEST(ConfigCa, MalformedCertificateTrustsNothingAndSaysSo) {
+  // Backends reject a certificate block that does not decode at different
+  // steps: when the config is built, or when the client connects.
+  try {
+    const config conf{client_with([&](auto& o) { o.ca_file = pki::path("garbage.pem"); })};
+    memory_link link{conf, config{pki::server_options()}};
+    EXPECT_FALSE(link.handshake()) << link.describe();
+    EXPECT_TRUE(says_one_of(link.client.error_message(), why::untrusted)) << link.describe();
+  } catch (const error& e) {
+    if (e.where() == "client::connect") {
+      EXPECT_TRUE(mentions(e.message(), "ssl verify memory setup failure"));
+    } else {
+      EXPECT_EQ(e.where(), "config option ca_file");
+      EXPECT_FALSE(e.message().empty());
     }
+  }
+}
+
+TEST(ConfigCa, CaWithoutACertificateIsRefusedOnEveryBackend) {
+  // OpenSSL would trust nothing, libtls-bearssl the system's roots: tlspp
+  // refuses both, from a file and from memory, before any backend decides.
+  const std::string cert = pki::read("root-ca.crt");
+  std::string trusted = cert;  // OpenSSL's own label, which BearSSL skips
+  for (const char* edge : {"BEGIN ", "END "}) {
+    const auto at = trusted.find(std::string{edge} + "CERTIFICATE");
+    ASSERT_NE(at, std::string::npos);
+    trusted.insert(at + std::strlen(edge), "TRUSTED ");
+  }
+  const std::pair<const char*, std::string> contents[] = {
+      {"a private key only", pki::read("server-ecdsa.key")},
+      {"a certificate without its END line", cert.substr(0, cert.find("-----END"))},
+      {"a BEGIN line inside another line", "x" + cert},
+      {"a TRUSTED CERTIFICATE block", trusted},
+      {"prose", "no certificates here\n"},
+  };
+  const temp_dir dir;
+  for (const auto& [what, text] : contents) {
+    SCOPED_TRACE(what);
+    const auto file = dir / "ca.pem";
+    std::ofstream{file, std::ios::binary | std::ios::trunc} << text;
+    const error from_file = config_error(client_with([&](auto& o) { o.ca_file = file; }));
+    EXPECT_EQ(from_file.code(), errc::invalid_argument);
+    EXPECT_EQ(from_file.where(), "config option ca_file");
+    EXPECT_TRUE(mentions(from_file.message(), "holds no PEM certificate")) << from_file.what();
+    EXPECT_TRUE(mentions(from_file.message(), file.string())) << from_file.what();
+
+    const error from_memory = config_error(client_with([&](auto& o) {
+      o.ca_file.reset();
+      o.ca = text;
+    }));
+    EXPECT_EQ(from_memory.code(), errc::invalid_argument);
+    EXPECT_EQ(from_memory.where(), "config option ca");
+    EXPECT_TRUE(mentions(from_memory.message(), "holds no PEM certificate")) << from_memory.what();
+  }
+  // The empty file the build makes, too.
+  const error empty =
+      config_error(client_with([](auto& o) { o.ca_file = pki::path("empty.pem"); }));
+  EXPECT_EQ(empty.code(), errc::invalid_argument);
+}
+
+TEST(ConfigCa, CertificateAfterOtherTextOrWithCrlfLinesIsAccepted) {
+  const std::string cert = pki::read("ca-bundle.pem");
+  std::string crlf;
+  for (const char c : cert) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  for (const std::string& ca : {"# the test CA\n" + cert, crlf}) {
+    const auto r = handshake(client_with([&](auto& o) {
+                               o.ca_file.reset();
+                               o.ca = ca;
+                             }),
+                             pki::server_options());
+    EXPECT_TRUE(r.ok) << r;
   }
 }
 

@@ -70,7 +70,9 @@ struct config_options {
   /// Trusted CA certificates (PEM). Default: the system's CA file. PEM given
   /// in memory (`ca`, `cert`, `key`, `crl`) is text: empty or with a NUL byte
   /// it is refused (libtls would drop the certificates after the NUL, or fail
-  /// with an unrelated message).
+  /// with an unrelated message). `ca` and `ca_file` must hold at least one
+  /// `-----BEGIN CERTIFICATE-----` block: without one some backends trust
+  /// nothing and others the system's roots, so tlspp refuses it.
   std::optional<std::string> ca{};
   std::optional<std::filesystem::path> ca_file{};
   /// A directory of CA certificates named by subject hash (`openssl rehash`),
