@@ -88,17 +88,31 @@ void pem(const std::string& value, const std::string& option) {
   if (value.empty()) invalid(option, "is empty: give the PEM text, or leave the option unset");
 }
 
-/// Whether PEM text holds a whole certificate block that every backend
-/// reads as one: BEGIN and END lines, labelled CERTIFICATE or X509
-/// CERTIFICATE (BearSSL skips OpenSSL's TRUSTED CERTIFICATE).
+/// PEM text with CRLF line ends made LF. OpenSSL reads either, but BearSSL
+/// does not see a BEGIN line that ends in CR: it would find no certificate.
+std::string with_lf_line_ends(std::string_view text) {
+  std::string lf;
+  lf.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    lf += text[i];
+  }
+  return lf;
+}
+
+/// Whether PEM text (LF line ends) holds a certificate block that every
+/// backend reads: a line that is exactly the BEGIN line, labelled
+/// CERTIFICATE or X509 CERTIFICATE (BearSSL skips OpenSSL's TRUSTED
+/// CERTIFICATE), and a later END line.
 bool holds_pem_certificate(std::string_view text) {
   for (const std::string_view label : {"CERTIFICATE", "X509 CERTIFICATE"}) {
-    const std::string begin = std::string{"-----BEGIN "}.append(label) + "-----";
+    const std::string begin = std::string{"-----BEGIN "}.append(label) + "-----\n";
     const std::string end = std::string{"-----END "}.append(label) + "-----";
     for (std::size_t at = text.find(begin); at != std::string_view::npos;
          at = text.find(begin, at + 1)) {
-      if (at == 0 || text[at - 1] == '\n') {
-        if (text.find(end, at + begin.size()) != std::string_view::npos) return true;
+      if ((at == 0 || text[at - 1] == '\n') &&
+          text.find(end, at + begin.size()) != std::string_view::npos) {
+        return true;
       }
     }
   }
@@ -268,23 +282,30 @@ void options_applier::apply_trust(const config_options& o) {
   exclusive(o.crl.has_value(), o.crl_file.has_value(), "crl", "crl_file");
   if (o.ca) {
     pem(*o.ca, option_name("", "ca"));
-    require_ca_certificate(*o.ca, option_name("", "ca"), "the value");
-    check(tls_config_set_ca_mem(conf_, reinterpret_cast<const std::uint8_t*>(o.ca->data()),
-                                o.ca->size()),
+    const std::string ca = with_lf_line_ends(*o.ca);
+    require_ca_certificate(ca, option_name("", "ca"), "the value");
+    check(tls_config_set_ca_mem(conf_, reinterpret_cast<const std::uint8_t*>(ca.data()), ca.size()),
           "ca");
   }
   if (o.ca_file) {
     const std::string file = path(*o.ca_file, option_name("", "ca_file"));
+    // libtls reads the file first, for its own errors (missing, a
+    // directory...); then tlspp looks at what it holds.
     check(tls_config_set_ca_file(conf_, file.c_str()), "ca_file");
-    // libtls has read the file (so it exists and is readable); look at what
-    // it read, from the same path.
     std::ifstream in{file, std::ios::binary};
     const std::string contents{std::istreambuf_iterator<char>{in}, {}};
     if (!in && !in.eof()) {
       throw error{errc::config_rejected, option_name("", "ca_file"),
                   "cannot read '" + file + "': " + std::strerror(errno)};
     }
-    require_ca_certificate(contents, option_name("", "ca_file"), "'" + file + "'");
+    const std::string ca = with_lf_line_ends(contents);
+    require_ca_certificate(ca, option_name("", "ca_file"), "'" + file + "'");
+    if (ca.size() != contents.size()) {
+      // CRLF line ends: libtls gets the text every backend reads.
+      check(
+          tls_config_set_ca_mem(conf_, reinterpret_cast<const std::uint8_t*>(ca.data()), ca.size()),
+          "ca_file");
+    }
   }
   if (o.ca_path) {
     const std::string dir = path(*o.ca_path, option_name("", "ca_path"));

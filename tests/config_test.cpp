@@ -579,6 +579,8 @@ TEST(ConfigCa, CaWithoutACertificateIsRefusedOnEveryBackend) {
       {"a private key only", pki::read("server-ecdsa.key")},
       {"a certificate without its END line", cert.substr(0, cert.find("-----END"))},
       {"a BEGIN line inside another line", "x" + cert},
+      {"text after the BEGIN line's dashes",
+       std::string{cert}.insert(cert.find("-----\n") + 5, " trailing")},
       {"a TRUSTED CERTIFICATE block", trusted},
       {"prose", "no certificates here\n"},
   };
@@ -614,6 +616,9 @@ TEST(ConfigCa, CertificateAfterOtherTextOrWithCrlfLinesIsAccepted) {
     if (c == '\n') crlf += '\r';
     crlf += c;
   }
+  // BearSSL reads no certificate from CRLF text: tlspp hands every backend
+  // LF line ends, from memory and from a file.
+  const temp_dir dir;
   for (const std::string& ca : {"# the test CA\n" + cert, crlf}) {
     const auto r = handshake(client_with([&](auto& o) {
                                o.ca_file.reset();
@@ -621,6 +626,10 @@ TEST(ConfigCa, CertificateAfterOtherTextOrWithCrlfLinesIsAccepted) {
                              }),
                              pki::server_options());
     EXPECT_TRUE(r.ok) << r;
+    std::ofstream{dir / "ca.pem", std::ios::binary | std::ios::trunc} << ca;
+    const auto from_file =
+        handshake(client_with([&](auto& o) { o.ca_file = dir / "ca.pem"; }), pki::server_options());
+    EXPECT_TRUE(from_file.ok) << from_file;
   }
 }
 
