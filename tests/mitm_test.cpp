@@ -487,6 +487,15 @@ class AfterHandshake : public ::testing::TestWithParam<scenario> {
     return client_receives() ? static_cast<connection&>(link_->accepted) : link_->client;
   }
 
+  /// Receives the sender's close_notify; true when the receiver answered it
+  /// at once with a record of its own.
+  bool receive_close_notify_and_see_if_answered() {
+    const std::size_t replies = reply_tap().sent().size();
+    std::string text;
+    EXPECT_EQ(recv_settled(receiver(), text).status, io_status::closed);
+    return reply_tap().sent().size() > replies;
+  }
+
   /// The receiver reads what is in flight, then the forged `alert`.
   void expect_forged_alert_refused(const record_bytes& alert) {
     ASSERT_TRUE(sender().send(std::string_view{"before the alert"}).ok());
@@ -541,20 +550,28 @@ TEST_P(AfterHandshake, TheSendersOwnCloseNotifyIsAClose) {
 // the value of success for close(). Found by fuzz_api_sequence: send()
 // returned ok with 0 bytes and close() ok, with nothing sent.
 
+// Some backends (libtls-bearssl over TLS 1.2) answer the peer's close_notify
+// inside recv(): their own close_notify is out before the transport breaks,
+// so close() rightly succeeds, and send() fails for the closed connection.
+
 TEST_P(AfterHandshake, AfterThePeersCloseNotifyABrokenTransportFailsSend) {
   ASSERT_TRUE(sender().close().ok());
-  std::string text;
-  ASSERT_EQ(recv_settled(receiver(), text).status, io_status::closed);
+  const bool answered = receive_close_notify_and_see_if_answered();
   reply_tap().break_writes();
   EXPECT_EQ(receiver().send(std::string_view{"too late"}).status, io_status::failed);
-  EXPECT_EQ(receiver().error_code(), errc::transport_failed) << receiver().error_message();
+  if (!answered) {
+    EXPECT_EQ(receiver().error_code(), errc::transport_failed) << receiver().error_message();
+  }
 }
 
 TEST_P(AfterHandshake, AfterThePeersCloseNotifyABrokenTransportFailsClose) {
   ASSERT_TRUE(sender().close().ok());
-  std::string text;
-  ASSERT_EQ(recv_settled(receiver(), text).status, io_status::closed);
+  const bool answered = receive_close_notify_and_see_if_answered();
   reply_tap().break_writes();
+  if (answered) {
+    EXPECT_TRUE(receiver().close().ok()) << "its close_notify went out in recv()";
+    return;
+  }
   EXPECT_EQ(receiver().close().status, io_status::failed) << "close_notify never went out";
   EXPECT_EQ(receiver().error_code(), errc::transport_failed) << receiver().error_message();
 }

@@ -118,4 +118,29 @@ inline std::optional<std::string> server_refuses_to_present(const std::string& n
          link.accepted.error_message() + "), so the client never judges it";
 }
 
+/// Whether the backend sends a fatal alert when it fails a connection
+/// (libtls-bearssl closes without one): seen on the wire when a TLS 1.2
+/// client rejects the server's certificate.
+inline bool backend_sends_fatal_alerts() {
+  static const bool sends = [] {
+    config_options o = pki::client_options();
+    o.ca_file = pki::path("untrusted-ca.crt");
+    o.protocols = "tlsv1.2";
+    memory_link link{config{o}, config{pki::server_options()}};
+    for (int round = 0; round < 100; ++round) {
+      const std::size_t before = link.to_server.written;
+      if (link.client.handshake().status == io_status::failed) {
+        // What the client wrote in the call that failed.
+        const std::size_t n = link.to_server.written - before;
+        const auto& queued = link.to_server.pending();
+        return n > 0 && queued[queued.size() - n] == std::byte{0x15};
+      }
+      if (link.accepted.handshake().status == io_status::failed) break;
+    }
+    ADD_FAILURE() << "the client did not reject the untrusted server: " << link.describe();
+    return false;
+  }();
+  return sends;
+}
+
 }  // namespace tlspp::test
