@@ -261,22 +261,31 @@ class probe_link {
 /// Server session lifetime for the probes (within every backend's range).
 constexpr int probe_lifetime = 300;
 
-/// Whether a second client context, given the session its predecessor kept
-/// in their session file, resumes it on both sides, against a server whose
-/// config `setup` completes. Both sides negotiate only `version`.
+/// Where a client keeps the session it offers again: in the config's
+/// session file, or only in the client config itself (its own cache).
+enum class kept_in { session_file, client_config };
+
+/// Whether a second client context resumes on both sides the session its
+/// predecessor kept (`where`), against a server whose config `setup`
+/// completes. Both sides negotiate only `version`.
 template <class Setup>
-bool resumes(std::uint32_t version, Setup&& setup) {
+bool resumes(std::uint32_t version, Setup&& setup, kept_in where = kept_in::session_file) {
   using namespace probe_pki;
-  const scratch_file file{std::tmpfile()};
-  if (!file) return false;
+  const scratch_file file{where == kept_in::session_file ? std::tmpfile() : nullptr};
+  if (where == kept_in::session_file && !file) return false;
   probe_link link{server_cert, server_key, server_cert};
   link.only(version);
-  link.require(backend::set_session_fd(link.client_conf.get(), fileno(file.get())));
+  if (where == kept_in::session_file) {
+    link.require(backend::set_session_fd(link.client_conf.get(), fileno(file.get())));
+  }
   if (link.usable) link.require(setup(link.server_conf.get()));
   link.start();
   if (!link.handshake() || !link.exchange_and_close()) return false;
   struct stat st {};
-  if (::fstat(fileno(file.get()), &st) != 0 || st.st_size == 0) return false;  // nothing kept
+  if (where == kept_in::session_file &&
+      (::fstat(fileno(file.get()), &st) != 0 || st.st_size == 0)) {
+    return false;  // nothing kept
+  }
   link.next_connection();
   return link.handshake() && backend::conn_session_resumed(link.client()) == 1 &&
          backend::conn_session_resumed(link.accepted()) == 1;
@@ -284,9 +293,10 @@ bool resumes(std::uint32_t version, Setup&& setup) {
 
 /// resumes() over TLS 1.2, or else over TLS 1.3 where the backend has it.
 template <class Setup>
-bool resumes_over_any(const backend_features& f, Setup&& setup) {
-  return resumes(TLS_PROTOCOL_TLSv1_2, setup) ||
-         (f.tls1_3 && resumes(backend::protocol_tlsv1_3, setup));
+bool resumes_over_any(const backend_features& f, Setup&& setup,
+                      kept_in where = kept_in::session_file) {
+  return resumes(TLS_PROTOCOL_TLSv1_2, setup, where) ||
+         (f.tls1_3 && resumes(backend::protocol_tlsv1_3, setup, where));
 }
 
 /// Whether the client half of resumption happens where no server of the
@@ -424,12 +434,14 @@ void probe_sessions(probe_results& r, probe_link& plain) {
   auto with_lifetime = [](::tls_config* c) {
     return backend::set_session_lifetime(c, probe_lifetime);
   };
+  auto with_every_option = [&](::tls_config* c) {
+    if (f.session_tickets && with_ticket_key(c) != 0) return -1;
+    if (f.session_id && with_session_id(c) != 0) return -1;
+    return with_lifetime(c);
+  };
   const bool any = (f.session_tickets || f.session_id || f.session_lifetime) &&
-                   resumes_over_any(f, [&](::tls_config* c) {
-                     if (f.session_tickets && with_ticket_key(c) != 0) return -1;
-                     if (f.session_id && with_session_id(c) != 0) return -1;
-                     return with_lifetime(c);
-                   });
+                   resumes_over_any(f, with_every_option);
+  f.client_session_cache = any && resumes_over_any(f, with_every_option, kept_in::client_config);
   if (f.session_tickets) {
     f.session_tickets = any && resumes_over_any(f, [&](::tls_config* c) {
                           return with_ticket_key(c) != 0 ? -1 : with_lifetime(c);
@@ -536,6 +548,7 @@ std::string describe(const backend_features& f) {
   add(f.session_id, "session IDs");
   add(f.session_lifetime, "session lifetime");
   add(f.session_file, "session file");
+  add(f.client_session_cache, "client session cache");
   add(f.ca_path, "CA path");
   add(f.encrypted_keys, "encrypted keys");
   add(f.verify_client_optional, "verify_client_optional");

@@ -13,6 +13,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "support/backend.hpp"
@@ -40,8 +41,8 @@ struct session_outcome {
 };
 
 session_outcome connect_once(const config& client_conf, const config& server_conf,
-                             tlspp::server& server) {
-  memory_link link{client_conf, server_conf};
+                             tlspp::server& server, std::string_view servername = "localhost") {
+  memory_link link{client_conf, server_conf, servername};
   // Serve from the long-lived server, which holds the session cache.
   link.accepted = server.accept(link.server_io);
   EXPECT_TRUE(link.handshake()) << link.describe();
@@ -145,25 +146,106 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string{info.param.name};
     });
 
-TEST(Resumption, FreshClientConfigsWithoutASessionFileMakeFullHandshakes) {
-  // A server ready to resume whatever the backend can.
+/// A server that resumes whatever the backend can resume.
+config resuming_server_config(protocol_set versions = {}) {
   const backend_features& features = get_backend_features();
-  config_options server_opts = pki::server_options();
-  if (features.session_lifetime) server_opts.session_lifetime = std::chrono::minutes{5};
-  if (features.session_id) server_opts.session_id = "tlspp resumption test";
-  if (features.session_tickets) server_opts.ticket_keys = {test_ticket_key()};
-  const config server_conf{server_opts};
+  config_options o = pki::server_options();
+  if (!versions.empty()) o.protocols = versions;
+  if (features.session_lifetime) o.session_lifetime = std::chrono::minutes{5};
+  if (features.session_id) o.session_id = "tlspp resumption test";
+  if (features.session_tickets) o.ticket_keys = {test_ticket_key()};
+  return config{o};
+}
+
+TEST(Resumption, FreshClientConfigsWithoutASessionFileMakeFullHandshakes) {
+  const config server_conf = resuming_server_config();
   tlspp::server server{server_conf};
   for (int i = 0; i < 2; ++i) {
     SCOPED_TRACE("connection " + std::to_string(i + 1));
-    // A config of its own each time: tlspp-openssl's clients resume from
-    // their config's in-memory session cache.
+    // A config of its own each time: nothing is shared between configs.
     const config client_conf{pki::client_options()};
     const session_outcome outcome = connect_once(client_conf, server_conf, server);
     EXPECT_FALSE(outcome.client_resumed);
     EXPECT_FALSE(outcome.server_resumed);
   }
 }
+
+// ---------------------------------------------------------------------------
+// The client session cache (backend_features::client_session_cache): clients
+// of one config resume without a session file, where the backend has one.
+
+class ClientSessionCache : public ::testing::TestWithParam<protocol> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == protocol::tlsv1_3) {
+      config_options o = pki::client_options();
+      o.protocols = protocol::tlsv1_3;
+      if (auto skip = unsupported(get_backend_features().tls1_3, o, "protocols", "TLS 1.3")) {
+        GTEST_SKIP() << *skip;
+      }
+    }
+  }
+  [[nodiscard]] config_options client_options() const {
+    config_options o = pki::client_options();
+    o.protocols = GetParam();
+    return o;
+  }
+};
+
+TEST_P(ClientSessionCache, ClientsOfOneConfigResumeOnlyWhereTheBackendKeepsSessions) {
+  const bool caches = get_backend_features().client_session_cache;
+  const config server_conf = resuming_server_config(GetParam());
+  tlspp::server server{server_conf};
+  const config client_conf{client_options()};
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE("connection " + std::to_string(i + 1));
+    const session_outcome outcome = connect_once(client_conf, server_conf, server);
+    EXPECT_EQ(outcome.client_resumed, caches && i > 0);
+    EXPECT_EQ(outcome.server_resumed, caches && i > 0);
+  }
+  // Another config, even with the same options, shares nothing.
+  const session_outcome other = connect_once(config{client_options()}, server_conf, server);
+  EXPECT_FALSE(other.client_resumed);
+  EXPECT_FALSE(other.server_resumed);
+}
+
+TEST_P(ClientSessionCache, SessionsAreKeptPerServerName) {
+  const backend_features& features = get_backend_features();
+  if (!features.client_session_cache) GTEST_SKIP() << "the backend keeps no client sessions";
+  if (!features.ip_address_names) GTEST_SKIP() << "the backend cannot verify 127.0.0.1";
+  const config server_conf = resuming_server_config(GetParam());
+  tlspp::server server{server_conf};
+  const config client_conf{client_options()};
+  EXPECT_FALSE(connect_once(client_conf, server_conf, server, "localhost").client_resumed);
+  // The same server under another name: the session for "localhost" is not
+  // offered to it.
+  EXPECT_FALSE(connect_once(client_conf, server_conf, server, "127.0.0.1").client_resumed);
+  EXPECT_TRUE(connect_once(client_conf, server_conf, server, "127.0.0.1").client_resumed);
+  EXPECT_TRUE(connect_once(client_conf, server_conf, server, "localhost").client_resumed);
+}
+
+TEST_P(ClientSessionCache, ASessionFileReplacesTheCache) {
+  const backend_features& features = get_backend_features();
+  if (!features.client_session_cache) GTEST_SKIP() << "the backend keeps no client sessions";
+  const temp_dir dir;
+  config_options o = client_options();
+  o.session_file = dir / "session.pem";
+  const config client_conf{o};
+  const config server_conf = resuming_server_config(GetParam());
+  tlspp::server server{server_conf};
+  EXPECT_FALSE(connect_once(client_conf, server_conf, server).client_resumed);
+  ASSERT_FALSE(contents(*o.session_file).empty());
+  EXPECT_TRUE(connect_once(client_conf, server_conf, server).client_resumed);
+  // With the file emptied, nothing else holds the session.
+  std::ofstream{*o.session_file, std::ios::trunc}.close();
+  EXPECT_FALSE(connect_once(client_conf, server_conf, server).client_resumed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Resumption, ClientSessionCache,
+                         ::testing::Values(protocol::tlsv1_2, protocol::tlsv1_3),
+                         [](const ::testing::TestParamInfo<protocol>& info) {
+                           return info.param == protocol::tlsv1_2 ? "Tls12" : "Tls13";
+                         });
 
 }  // namespace
 }  // namespace tlspp::test

@@ -36,6 +36,11 @@ struct backend_features {
   /// the file and a new client connects with it (libretls clients resume this
   /// way over TLS 1.2 with OpenSSL and GnuTLS servers).
   bool session_file = false;
+  /// Clients made from one config resume without a session file: the config
+  /// keeps each server name's latest session in memory and offers it on the
+  /// next connection (tlspp-openssl; no libtls does). A config never shares
+  /// its sessions with another, and a session file replaces the cache.
+  bool client_session_cache = false;
   bool ca_path = false;
   bool dheparams = false;
   bool ecdhecurves = false;
