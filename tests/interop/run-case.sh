@@ -894,6 +894,32 @@ case_server_curl_ocsp_stapling() {
   assert_has cli err "SSL certificate status: good"
 }
 
+# curl fetches twice in one run; each response says "Connection: close", so
+# the second fetch is a new connection, which resumes the first's session
+# from curl's own cache.
+server_resumes_with_curl() {
+  local version=$1
+  need curl
+  require_version "$version"
+  serve_resumable
+  curl_get cli "--tlsv$version" --tls-max "$version" "https://localhost:$PORT/interop"
+  expect srv out "GET /interop HTTP/1.1"
+  say_file srv "$(http_response)"
+  wait_until "curl's second request" requests_seen 2
+  say_file srv "$(http_response)"
+  finish cli
+  stop srv
+  assert_status cli 0
+  [[ $(grep -c "$FROM_SERVER" "$WORK/cli.out") == 2 ]] || fail "curl did not get both responses"
+  assert_has cli err "SSL re-using session ID"
+  [[ $(grep -c "tlscat: resumed: yes" "$WORK/srv.err") == 1 ]] || fail "tlscat -l did not resume"
+}
+requests_seen() {
+  [[ $(grep -c "GET /interop HTTP/1.1" "$WORK/srv.out") -ge $1 ]]
+}
+case_server_curl_resume_tls12() { server_resumes_with_curl 1.2; }
+case_server_curl_resume_tls13() { server_resumes_with_curl 1.3; }
+
 case_server_curl_refuses_tls11_only_client() {
   need curl
   serve srv server-ecdsa
