@@ -2,8 +2,9 @@
 # (exported as tlspp::libtls), so that an installed static tlspp still knows
 # what to link against.
 #
-# TLSPP_BACKEND picks the implementation: `libtls` (a libtls found as below)
-# or `openssl` (tlspp-openssl, built from backends/openssl over OpenSSL 3).
+# TLSPP_BACKEND picks the implementation: `openssl` (tlspp-openssl, built
+# from backends/openssl over OpenSSL 3; the default) or `libtls` (a libtls
+# found as below; the default when TLSPP_LIBTLS_ROOT names one).
 #
 # libtls: pkg-config's `libtls` (Debian's libtls-dev is libretls over OpenSSL).
 # With TLSPP_LIBTLS_ROOT: a prefix holding include/tls.h and lib/libtls.*
@@ -11,7 +12,18 @@
 # used for the link line; otherwise TLSPP_LIBTLS_EXTRA_LIBS names what a static
 # libtls needs beside it (for libtls-bearssl: bearssl).
 
-set(TLSPP_BACKEND "libtls" CACHE STRING "libtls implementation: libtls (system or TLSPP_LIBTLS_ROOT) or openssl (tlspp-openssl)")
+if(TLSPP_LIBTLS_ROOT)
+  set(_tlspp_default_backend libtls)
+else()
+  set(_tlspp_default_backend openssl)
+endif()
+set(TLSPP_BACKEND "${_tlspp_default_backend}" CACHE STRING
+    "libtls implementation: openssl (tlspp-openssl) or libtls (system or TLSPP_LIBTLS_ROOT)")
+if(TLSPP_BACKEND STREQUAL "openssl" AND TLSPP_LIBTLS_ROOT)
+  message(FATAL_ERROR "TLSPP_LIBTLS_ROOT (${TLSPP_LIBTLS_ROOT}) names a libtls, but "
+                      "TLSPP_BACKEND is openssl, which would ignore it: "
+                      "use -DTLSPP_BACKEND=libtls, or drop TLSPP_LIBTLS_ROOT")
+endif()
 set_property(CACHE TLSPP_BACKEND PROPERTY STRINGS libtls openssl)
 set(TLSPP_LIBTLS_EXTRA_LIBS "" CACHE STRING "Extra libraries a static libtls needs (e.g. bearssl)")
 find_package(PkgConfig REQUIRED)

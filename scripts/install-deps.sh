@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config  # the build
-  libtls-dev                        # the default libtls backend (libretls)
+  libssl-dev                        # tlspp-openssl, the default backend; the benchmarks
+  libtls-dev                        # the system's libtls backend (libretls), tested too
   openssl                           # generates the test PKI; an interop peer
   gnutls-bin curl python3           # interop peers, the hostile peer
-  libssl-dev gnuplot-nox            # benchmarks: OpenSSL direct, the plot
+  gnuplot-nox                       # the benchmarks' plot
   libgtest-dev googletest           # the tests
   libasio-dev                       # tlspp::asio (header-only)
   clang-format                      # the format check

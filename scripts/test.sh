@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Quick start, step 2: the whole test suite, as CI runs it, on both libtls
-# backends: the system's (libretls) and tlspp-openssl (backends/openssl).
+# backends: tlspp-openssl (backends/openssl, the default) and the system's
+# (Debian's libretls).
 # For each, builds with -Wall -Wextra -Werror and runs every test (interop
 # and a short soak included), then does the same under AddressSanitizer and
 # UndefinedBehaviorSanitizer, then ThreadSanitizer on the shared-config
-# threads. Then valgrind memcheck of the unit tests and each libFuzzer
-# target for 60 s, on the system's libtls.
+# threads. Then valgrind memcheck of the unit tests, on each backend, and
+# each libFuzzer target for 60 s on the default backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -48,10 +49,9 @@ test_backend() {
     "$dir-tsan/tests/tlspp_tests" --gtest_filter='Threads.*'
 }
 
-test_backend libtls
 test_backend openssl
+test_backend libtls
 
-echo "== valgrind memcheck of the unit tests"
 # The plain build's tests, minus the ones that only scale up work (the
 # 1000-session loop and the man in the middle's thousands of handshakes run
 # under ASan above; the 2 GiB buffers would only be slow here), and the
@@ -59,11 +59,14 @@ echo "== valgrind memcheck of the unit tests"
 # That test replaces the global operator new for the whole binary; in an
 # optimized build some of its calls are inlined to malloc while valgrind
 # sees the matching delete, so mismatched-free reports are off here.
-valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-  --show-mismatched-frees=no \
-  --show-leak-kinds=definite,indirect \
-  build/ci-libtls/tests/tlspp_tests --gtest_brief=1 \
-  --gtest_filter='-Leaks.*:Threads.*:ConfigSharing.*:Asio*:*Concurrent*:CallbackAllocations.*:Mitm*:BigBuffers.*'
+for backend in openssl libtls; do
+  echo "== [$backend] valgrind memcheck of the unit tests"
+  valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    --show-mismatched-frees=no \
+    --show-leak-kinds=definite,indirect \
+    "build/ci-$backend/tests/tlspp_tests" --gtest_brief=1 \
+    --gtest_filter='-Leaks.*:Threads.*:ConfigSharing.*:Asio*:*Concurrent*:CallbackAllocations.*:Mitm*:BigBuffers.*'
+done
 
 echo "== libFuzzer: each target for 60 s (a crash, leak or hang fails)"
 bash scripts/fuzz.sh 60
