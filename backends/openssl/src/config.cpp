@@ -245,6 +245,8 @@ int tls_config_set_cert_mem(tls_config* config, const std::uint8_t* cert, size_t
 }
 
 int tls_config_set_ciphers(tls_config* config, const char* ciphers) {
+  const bool legacy = ciphers != nullptr && (same(ciphers, "legacy") || same(ciphers, "all") ||
+                                             same(ciphers, "insecure"));
   if (ciphers == nullptr || same(ciphers, "default") || same(ciphers, "secure")) {
     ciphers = ciphers_secure;
   } else if (same(ciphers, "compat")) {
@@ -266,6 +268,7 @@ int tls_config_set_ciphers(tls_config* config, const char* ciphers) {
     return -1;
   }
   config->ciphers = ciphers;
+  config->legacy_ciphers = legacy;
   config->changed();
   return 0;
 }

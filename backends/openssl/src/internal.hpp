@@ -193,6 +193,8 @@ struct tls_config {
   std::optional<tlspp_openssl::bytes> ca;
   std::optional<std::string> ca_path;
   std::string ciphers;
+  /// The caller named libtls's "legacy", "all" or "insecure" cipher set.
+  bool legacy_ciphers = false;
   bool ciphers_server = true;
   std::optional<tlspp_openssl::bytes> crl;
   int dheparams = 0;  ///< 0 none, -1 auto, 1024 legacy

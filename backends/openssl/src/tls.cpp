@@ -53,23 +53,42 @@ int configure_common(::tls* ctx, SSL_CTX* ssl_ctx) {
   SSL_CTX_clear_mode(ssl_ctx, SSL_MODE_AUTO_RETRY);
   SSL_CTX_set_mode(ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 
-  struct version_option {
+  // OpenSSL takes a range of versions. A set with a gap (say all but TLS
+  // 1.1) becomes its newest unbroken run, never the oldest: "all:!tlsv1.1"
+  // means TLS 1.2 and 1.3, as with LibreSSL, not TLS 1.0 alone.
+  struct version {
     std::uint32_t protocol;
-    std::uint64_t option;
+    int openssl;
   };
-  static constexpr version_option versions[] = {
-      {TLS_PROTOCOL_TLSv1_0, SSL_OP_NO_TLSv1},
-      {TLS_PROTOCOL_TLSv1_1, SSL_OP_NO_TLSv1_1},
-      {TLS_PROTOCOL_TLSv1_2, SSL_OP_NO_TLSv1_2},
-      {TLS_PROTOCOL_TLSv1_3, SSL_OP_NO_TLSv1_3},
+  static constexpr version newest_first[] = {
+      {TLS_PROTOCOL_TLSv1_3, TLS1_3_VERSION},
+      {TLS_PROTOCOL_TLSv1_2, TLS1_2_VERSION},
+      {TLS_PROTOCOL_TLSv1_1, TLS1_1_VERSION},
+      {TLS_PROTOCOL_TLSv1_0, TLS1_VERSION},
   };
-  SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_SSLv3);
-  for (const version_option& v : versions) {
-    if ((config.protocols & v.protocol) == 0) {
-      SSL_CTX_set_options(ssl_ctx, v.option);
-    } else {
-      SSL_CTX_clear_options(ssl_ctx, v.option);
+  int newest = 0;
+  int oldest = 0;
+  for (const version& v : newest_first) {
+    if ((config.protocols & v.protocol) != 0) {
+      if (newest == 0) newest = v.openssl;
+      oldest = v.openssl;
+    } else if (newest != 0) {
+      break;  // the gap below the newest run
     }
+  }
+  if (newest == 0 || SSL_CTX_set_min_proto_version(ssl_ctx, oldest) != 1 ||
+      SSL_CTX_set_max_proto_version(ssl_ctx, newest) != 1) {
+    ERR_clear_error();
+    ctx->error.setx("failed to set protocols");
+    return -1;
+  }
+  // OpenSSL 3's default security level refuses TLS 1.0 and 1.1 outright
+  // (their handshakes sign with SHA-1 or MD5). A config that enables them
+  // and names a legacy cipher set has asked for legacy peers by name twice:
+  // it gets security level 0, as libtls on LibreSSL would connect them.
+  // Any other config keeps OpenSSL's default.
+  if (oldest < TLS1_2_VERSION && config.legacy_ciphers) {
+    SSL_CTX_set_security_level(ssl_ctx, 0);
   }
 
   if (config.alpn && SSL_CTX_set_alpn_protos(ssl_ctx, config.alpn->data(),

@@ -533,6 +533,54 @@ TEST(Protocols, ParsedAsLibtlsParsesThem) {
   EXPECT_EQ(tls_config_parse_protocols(&p, "tlsv1.4"), -1);
 }
 
+TEST(Protocols, ASetWithAGapUsesItsNewestRun) {
+  // "all:!tlsv1.1" against a TLS 1.2-only server: OpenSSL alone would take
+  // the oldest run (TLS 1.0) and fail.
+  tls_config* client = client_config(TLS_PROTOCOLS_ALL & ~TLS_PROTOCOL_TLSv1_1);
+  tls_config* server = server_config();
+  ASSERT_EQ(tls_config_set_protocols(server, TLS_PROTOCOL_TLSv1_2), 0);
+  {
+    link l{client, server};
+    ASSERT_TRUE(l.handshake()) << tls_error(l.client) << " / " << tls_error(l.conn);
+    EXPECT_STREQ(tls_conn_version(l.client), "TLSv1.2");
+  }
+  // And below the gap nothing is offered: TLS 1.0 alone on the server fails.
+  ASSERT_EQ(tls_config_set_protocols(server, TLS_PROTOCOL_TLSv1_0), 0);
+  ASSERT_EQ(tls_config_set_ciphers(server, "legacy"), 0);
+  ASSERT_EQ(tls_config_set_ciphers(client, "legacy"), 0);
+  {
+    link l{client, server};
+    EXPECT_FALSE(l.handshake());
+  }
+  tls_config_free(client);
+  tls_config_free(server);
+}
+
+TEST(Protocols, Tls10AndTls11NeedALegacyCipherSetToo) {
+  for (const uint32_t version : {TLS_PROTOCOL_TLSv1_0, TLS_PROTOCOL_TLSv1_1}) {
+    for (const char* ciphers : {"compat", "legacy", "all"}) {
+      SCOPED_TRACE(std::string{ciphers} + (version == TLS_PROTOCOL_TLSv1_0 ? " 1.0" : " 1.1"));
+      tls_config* client = client_config(version);
+      tls_config* server = server_config();
+      ASSERT_EQ(tls_config_set_protocols(server, version), 0);
+      ASSERT_EQ(tls_config_set_ciphers(client, ciphers), 0);
+      ASSERT_EQ(tls_config_set_ciphers(server, ciphers), 0);
+      {
+        link l{client, server};
+        // "compat" keeps OpenSSL's security level, which refuses both.
+        const bool legacy = std::string{ciphers} != "compat";
+        EXPECT_EQ(l.handshake(), legacy) << tls_error(l.client) << " / " << tls_error(l.conn);
+        if (legacy) {
+          EXPECT_STREQ(tls_conn_version(l.client),
+                       version == TLS_PROTOCOL_TLSv1_0 ? "TLSv1" : "TLSv1.1");
+        }
+      }
+      tls_config_free(client);
+      tls_config_free(server);
+    }
+  }
+}
+
 TEST(Version, NamesItselfAndTheOpensslItRunsOn) {
   const std::string v = tlspp_openssl_version();
   EXPECT_EQ(v.rfind(std::string{"tlspp-openssl "} + TLSPP_OPENSSL_VERSION + " over OpenSSL 3.", 0),
