@@ -13,8 +13,8 @@
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
+#include "tlspp/asio/detail/stream_core.hpp"
 #include "tlspp/asio/error.hpp"
-#include "tlspp/asio/stream_core.hpp"
 #include "tlspp/io_result.hpp"
 
 namespace tlspp::asio::detail {
