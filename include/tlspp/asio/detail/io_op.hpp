@@ -43,8 +43,9 @@ std::span<const std::byte> first_const_buffer(const Buffers& buffers) {
 /// One operation of a stream, for asio::async_compose. Each round calls the
 /// tlspp operation, then, on its answer:
 ///  - want_recv: flush the outbox first if nobody is writing it; else read
-///    the socket straight into receive_buffer() (libtls's buffer), unless
-///    another operation is reading already: then wait for it;
+///    the socket straight into libtls's buffer, and what follows into the
+///    inbox (stream_core::begin_read), unless another operation is reading
+///    already: then wait for it;
 ///  - want_send: flush the outbox, or wait for the operation writing it;
 ///  - a result: flush the outbox before completing. A read never waits for
 ///    another operation's flush (that one drains the outbox anyway), so a
@@ -175,8 +176,7 @@ class io_op {
   void read(Self& self) {
     phase_ = phase::reading;
     async_started_ = true;
-    const std::span<std::byte> in = core_->begin_read();
-    core_->next.async_read_some(::asio::buffer(in.data(), in.size()), std::move(self));
+    core_->next.async_read_some(core_->begin_read(), std::move(self));
   }
 
   template <class Self>
