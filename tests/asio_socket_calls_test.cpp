@@ -1,9 +1,10 @@
 // How many socket calls tlspp::asio::stream makes: small records that
-// arrived together take one read, and a large record's body is read in
-// place with the next header. The stream
+// arrived together take one read, a large record's body is read in place
+// with the next header, and one send carries several records. The stream
 // under test sits on a counting_stream over loopback TCP; every count is
 // taken once all the bytes are queued in the socket, so it cannot flake.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstddef>
@@ -118,6 +119,36 @@ TEST_F(AsioSocketCalls, LargeRecordsAreReadInPlaceOneReadEach) {
   }
   std::printf("[socket calls] %zu records of 16 KiB queued together: %zu reads, %zu B copied\n",
               records, reads, copied);
+}
+
+TEST_F(AsioSocketCalls, OneWriteOfSeveralRecordsIsOneSend) {
+  // 48 KiB is three records: libtls takes one per call, the stream gathers
+  // them in its outbox and sends them at once.
+  const std::string data = pattern(48 * 1024, 3);
+  std::size_t sends = 0;
+  std::size_t written = 0;
+  spawn(
+      [&]() -> awaitable<void> {
+        tcp::socket socket{io};
+        co_await socket.async_connect(acceptor.local_endpoint(), use_awaitable);
+        // Room for the whole write in the kernel: one send takes it all.
+        const int sndbuf = 1 << 20;
+        ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        counted_stream client{std::move(socket), client_conf};
+        tls_stream server{co_await acceptor.async_accept(use_awaitable), this->server};
+        co_await (client.async_handshake(client.client, "localhost", use_awaitable) &&
+                  server.async_handshake(server.server, use_awaitable));
+        const std::size_t before = client.next_layer().writes;
+        written = co_await client.async_write_some(::asio::buffer(data), use_awaitable);
+        sends = client.next_layer().writes - before;
+        std::string got(written, '\0');
+        co_await ::asio::async_read(server, ::asio::buffer(got), use_awaitable);
+        EXPECT_TRUE(got == data.substr(0, written));
+      },
+      [this] { io.stop(); });
+  run_until_stopped();
+  EXPECT_EQ(written, data.size());
+  EXPECT_EQ(sends, 1u);
 }
 
 }  // namespace tlspp::test

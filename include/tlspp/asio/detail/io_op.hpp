@@ -53,7 +53,9 @@ std::span<const std::byte> first_const_buffer(const Buffers& buffers) {
 ///  - a failed (or truncated) connection: after that flush, which carries
 ///    libtls's fatal alert, linger: shut the socket's write side, drain the
 ///    peer briefly, close the socket (stream_core::linger_sync says why).
-/// Completes with (error_code, bytes); WithBytes = false drops the bytes.
+/// A write gathers several records into one flush when it has the data
+/// (room_for_another_record). Completes with (error_code, bytes);
+/// WithBytes = false drops the bytes.
 template <class NextLayer, bool WithBytes>
 class io_op {
  public:
@@ -125,8 +127,9 @@ class io_op {
       switch (r.status) {
         case io_status::ok:
           if (kind_ == op_kind::await_close_notify) continue;  // data after our close_notify
+          bytes_ += r.bytes;
+          if (kind_ == op_kind::write && r.bytes > 0 && room_for_another_record(c)) continue;
           done_ = true;
-          bytes_ = r.bytes;
           break;
         case io_status::want_send:
           if (c.gate.socket_writing) return wait(self, c.write_done);
@@ -163,13 +166,23 @@ class io_op {
       case op_kind::read:
         return c.conn().recv(read_buffer_);
       case op_kind::write:
-        return c.conn().send(write_data_);
+        return c.conn().send(write_data_.subspan(bytes_));
       case op_kind::close:
         return c.conn().close();
       case op_kind::await_close_notify:
         return c.conn().recv(c.scratch);
     }
     return {};
+  }
+
+  /// libtls takes at most one record per send (partial-write mode). A write
+  /// with more data keeps going while the outbox has room for another full
+  /// record, so that one socket send carries several records, as long as
+  /// libtls never has to wait for the outbox mid-record.
+  bool room_for_another_record(const stream_core<NextLayer>& c) const noexcept {
+    return bytes_ < write_data_.size() &&
+           c.transport.to_send().size() + stream_core<NextLayer>::max_record <=
+               stream_core<NextLayer>::outbox_limit;
   }
 
   template <class Self>

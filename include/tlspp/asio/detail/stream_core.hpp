@@ -111,8 +111,13 @@ struct stream_core {
   stream_core& operator=(const stream_core&) = delete;
   ~stream_core() = default;
 
+  /// The outbox's back-pressure limit, and the largest record libtls
+  /// writes (16 KiB of plaintext, the header and the cipher's overhead).
+  static constexpr std::size_t outbox_limit = 64 * 1024;
+  static constexpr std::size_t max_record = 16 * 1024 + 512;
+
   NextLayer next;
-  tlspp::memory_transport transport;
+  tlspp::memory_transport transport{outbox_limit};
   io_gate gate{transport};
   /// Exactly one of the two is set: a client, or an accepted connection.
   std::optional<tlspp::client> client;
