@@ -25,6 +25,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/version.hpp>
 #include <asio/write.hpp>
+#include "support/counting_stream.hpp"
 #if TLSPP_BENCH_HAVE_TLSPP_ASIO
 #include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
@@ -46,6 +47,9 @@ std::vector<result> run_loopback(const loopback_options&, void (*progress)(const
 namespace {
 
 using tcp = ::asio::ip::tcp;
+/// Both streams sit on the same counting layer over the socket, so that
+/// their socket calls are counted the same way.
+using counted_socket = tlspp::test::counting_stream<tcp::socket>;
 using ::asio::awaitable;
 using ::asio::use_awaitable;
 constexpr auto as_tuple_awaitable = ::asio::experimental::as_tuple(use_awaitable);
@@ -61,6 +65,14 @@ void rethrow(const std::exception_ptr& e) {
 struct tcp_negotiated {
   std::string version;
   std::string cipher;
+};
+
+/// Socket calls, counted at the next layer: a counted read is one recv
+/// system call, or two when the first finds nothing and the read waits.
+struct socket_calls {
+  double bulk_reads = 0;   ///< at the receiver, per 16 KiB record
+  double bulk_writes = 0;  ///< at the sender, per 16 KiB record
+  double echo_reads = 0;   ///< both ends together, per 64 B round trip
 };
 
 /// One TLS stream implementation over loopback TCP.
@@ -80,13 +92,16 @@ class tcp_subject {
   virtual void handshakes(int clients, int per_client) = 0;
   /// Heap per idle established stream (client, server) over `n` pairs.
   virtual std::pair<double, double> idle_heap(int n) = 0;
+  /// Socket calls of a bulk transfer of `bytes` and of `round_trips` echoes
+  /// on the first pair.
+  virtual socket_calls count_calls(std::size_t bytes, int round_trips) = 0;
 };
 
 /// asio::ssl::stream, configured as libtls configures OpenSSL: TLS 1.2 and
 /// 1.3, the client verifying the chain and the name, no session cache or
 /// tickets on the server.
 struct asio_ssl_policy {
-  using stream_type = ::asio::ssl::stream<tcp::socket>;
+  using stream_type = ::asio::ssl::stream<counted_socket>;
   ::asio::ssl::context client_ctx{::asio::ssl::context::tls_client};
   ::asio::ssl::context server_ctx{::asio::ssl::context::tls_server};
 
@@ -128,7 +143,7 @@ struct asio_ssl_policy {
 #if TLSPP_BENCH_HAVE_TLSPP_ASIO
 /// tlspp::asio::stream with libtls's defaults.
 struct tlspp_policy {
-  using stream_type = tlspp::asio::stream<tcp::socket>;
+  using stream_type = tlspp::asio::stream<counted_socket>;
   tlspp::config client_conf;
   tlspp::server srv;
 
@@ -190,6 +205,24 @@ class tcp_impl final : public tcp_subject {
     ::asio::co_spawn(io_, accept_loop(clients * per_client), rethrow);
     for (int i = 0; i < clients; ++i) ::asio::co_spawn(io_, client_loop(per_client), rethrow);
     run();
+  }
+
+  socket_calls count_calls(std::size_t bytes, int round_trips) override {
+    stream_pair& p = pairs_.at(0);
+    counted_socket& client = p.client->next_layer();
+    counted_socket& server = p.server->next_layer();
+    socket_calls c;
+    const double records = double(bytes) / bulk_chunk;
+    const std::size_t reads = server.reads;
+    const std::size_t writes = client.writes;
+    bulk(1, bytes);
+    c.bulk_reads = double(server.reads - reads) / records;
+    c.bulk_writes = double(client.writes - writes) / records;
+    const std::size_t both = client.reads + server.reads;
+    std::vector<double> ignored;
+    echo(round_trips, ignored);
+    c.echo_reads = double(client.reads + server.reads - both) / round_trips;
+    return c;
   }
 
   std::pair<double, double> idle_heap(int n) override {
@@ -304,7 +337,7 @@ class tcp_impl final : public tcp_subject {
       char byte = 0;
       co_await ::asio::async_read(*s, ::asio::buffer(&byte, 1), use_awaitable);
       // Close with a reset: no TIME_WAIT, so the ports last the whole run.
-      s->next_layer().set_option(::asio::socket_base::linger(true, 0));
+      s->lowest_layer().set_option(::asio::socket_base::linger(true, 0));
     }
   }
 
@@ -331,8 +364,9 @@ std::vector<result> run_loopback(const loopback_options& o, void (*progress)(con
   auto wanted = [&](const std::string& id) {
     return o.only.empty() || id.find(o.only) != std::string::npos;
   };
-  const char* ids[] = {"tcp-bulk-1",   "tcp-bulk-64",     "tcp-handshake-64", "tcp-echo-p50",
-                       "tcp-echo-p99", "tcp-heap-client", "tcp-heap-server"};
+  const char* ids[] = {"tcp-bulk-1",     "tcp-bulk-64",     "tcp-handshake-64", "tcp-echo-p50",
+                       "tcp-echo-p99",   "tcp-heap-client", "tcp-heap-server",  "tcp-reads-bulk",
+                       "tcp-sends-bulk", "tcp-reads-echo"};
   if (std::none_of(std::begin(ids), std::end(ids), wanted)) return {};
 
   std::vector<result> rows;
@@ -492,6 +526,38 @@ std::vector<result> run_loopback(const loopback_options& o, void (*progress)(con
     } catch (const std::exception& ex) {
       ++errors;
       progress("  failed: " + std::string{ex.what()});
+    }
+  }
+  if (wanted("tcp-reads-bulk") || wanted("tcp-sends-bulk") || wanted("tcp-reads-echo")) {
+    // Counts, not timings: one pass each, the same work for every stream.
+    const std::string calls_section = "Socket calls, loopback TCP (counted at the next layer)";
+    const std::size_t bytes = o.smoke ? std::size_t{1} << 20 : std::size_t{32} << 20;
+    const int round_trips = o.smoke ? 200 : 5000;
+    progress("tcp socket calls");
+    const char* titles[] = {"socket reads per 16 KiB record, bulk receiver",
+                            "socket writes per 16 KiB record, bulk sender",
+                            "socket reads per 64 B echo round trip, both ends"};
+    const char* units[] = {"reads/record", "writes/record", "reads/round trip"};
+    const char* row_ids[] = {"tcp-reads-bulk", "tcp-sends-bulk", "tcp-reads-echo"};
+    for (int k = 0; k < 3; ++k) missing_rows(row_ids[k], titles[k], calls_section, units[k], false);
+    for (auto& s : subjects) {
+      result r[3];
+      for (int k = 0; k < 3; ++k) {
+        r[k] = row(row_ids[k], titles[k], calls_section, s.name, units[k], false);
+        r[k].protocol = s.info.version;
+        r[k].cipher = s.info.cipher;
+        r[k].note = "a counted read is one recv call, two when it first finds nothing and waits";
+      }
+      try {
+        const socket_calls c = s.subject->count_calls(bytes, round_trips);
+        r[0].values.push_back(c.bulk_reads);
+        r[1].values.push_back(c.bulk_writes);
+        r[2].values.push_back(c.echo_reads);
+      } catch (const std::exception& ex) {
+        ++errors;
+        for (auto& x : r) x.note = ex.what();
+      }
+      rows.insert(rows.end(), std::begin(r), std::end(r));
     }
   }
   if (wanted("tcp-heap-client") || wanted("tcp-heap-server")) {

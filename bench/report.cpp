@@ -316,7 +316,9 @@ void write_gnuplot(const std::filesystem::path& dir, const run_info& info,
                    const std::vector<result>& results) {
   std::vector<std::string> workloads;
   for (const auto& r : results) {
-    if (r.unit != "B") add_unique(workloads, r.workload);
+    // Heap bytes and socket-call counts are tables, not speed ratios.
+    const bool count = r.unit.starts_with("reads/") || r.unit.starts_with("writes/");
+    if (r.unit != "B" && !count) add_unique(workloads, r.workload);
   }
   auto value = [&](const std::string& w, const ratio_column& s) -> std::optional<double> {
     const result* a = find(results, w, s.a);

@@ -29,8 +29,45 @@ std::span<std::byte> memory_transport::receive_buffer(std::size_t min_size) {
   // so that bytes stay in the order they arrived.
   handed_out_pending_ = pending_.data() != nullptr && pending_filled_ < pending_.size() &&
                         inbox_head_ == inbox_committed_;
+  handed_out_ahead_ = 0;
   if (handed_out_pending_) return pending_.subspan(pending_filled_);
   return inbox_space(min_size);
+}
+
+memory_transport::receive_spans memory_transport::receive_buffers() {
+  receive_spans spans;
+  std::size_t ahead = read_ahead;
+  handed_out_pending_ = pending_.data() != nullptr && pending_filled_ < pending_.size() &&
+                        inbox_head_ == inbox_committed_;
+  if (handed_out_pending_) {
+    spans.in_place = pending_.subspan(pending_filled_);
+    if (spans.in_place.size() >= large_read) {
+      ahead = record_header_size;
+    } else if (last_length_ >= large_read) {
+      ahead = 0;
+    }
+  }
+  handed_out_ahead_ = ahead;
+  if (ahead > 0) spans.ahead = inbox_space(ahead).first(ahead);
+  return spans;
+}
+
+void memory_transport::follow_records(std::span<const std::byte> bytes) noexcept {
+  for (std::size_t i = 0; i < bytes.size();) {
+    if (body_left_ > 0) {
+      const std::size_t n = std::min(body_left_, bytes.size() - i);
+      body_left_ -= n;
+      i += n;
+      continue;
+    }
+    const auto b = static_cast<std::size_t>(bytes[i++]);
+    if (header_seen_ == 3) length_ = b << 8;
+    if (header_seen_ == 4) length_ |= b;
+    if (++header_seen_ == record_header_size) {
+      header_seen_ = 0;
+      body_left_ = last_length_ = length_;
+    }
+  }
 }
 
 std::span<std::byte> memory_transport::inbox_space(std::size_t min_size) {
@@ -45,19 +82,23 @@ std::span<std::byte> memory_transport::inbox_space(std::size_t min_size) {
 }
 
 void memory_transport::commit_received(std::size_t n) {
+  std::size_t to_inbox = n;
+  std::size_t inbox_room = inbox_.size() - inbox_committed_;
   if (handed_out_pending_) {
-    if (n > pending_.size() - pending_filled_) {
-      throw error{errc::misuse, "memory_transport::commit_received",
-                  "more bytes than receive_buffer() held"};
+    const std::size_t in_place = std::min(n, pending_.size() - pending_filled_);
+    to_inbox = n - in_place;
+    inbox_room = handed_out_ahead_;
+    if (to_inbox <= inbox_room) {
+      follow_records(pending_.subspan(pending_filled_, in_place));
+      pending_filled_ += in_place;
     }
-    pending_filled_ += n;
-    return;
   }
-  if (n > inbox_.size() - inbox_committed_) {
+  if (to_inbox > inbox_room) {
     throw error{errc::misuse, "memory_transport::commit_received",
                 "more bytes than receive_buffer() held"};
   }
-  inbox_committed_ += n;
+  follow_records(std::span{inbox_}.subspan(inbox_committed_, to_inbox));
+  inbox_committed_ += to_inbox;
 }
 
 void memory_transport::receive(std::span<const std::byte> data) {
@@ -65,6 +106,7 @@ void memory_transport::receive(std::span<const std::byte> data) {
   handed_out_pending_ = false;
   const std::span<std::byte> space = inbox_space(data.size());
   std::copy(data.begin(), data.end(), space.begin());
+  follow_records(data);
   inbox_committed_ += data.size();
 }
 

@@ -320,11 +320,17 @@ TEST_F(AsioStream, ReceivedCiphertextLandsInLibtlsBufferWithoutCopy) {
   run_pair(server_side, client_side);
   ASSERT_TRUE(server_stats && client_stats);
   for (const auto& s : {*server_stats, *client_stats}) {
-    // Every byte from the socket went into the buffer libtls waited on,
-    // unless the backend changed buffers between retries (then counted).
-    EXPECT_GT(s.received_in_place, data.size());
+    // Every large record's body went from the socket into the buffer libtls
+    // waited on, unless the backend changed buffers between retries (then
+    // counted). What the stream copies is small: the handshake's records
+    // and each record header, which come along with the previous read, and
+    // at most one read-ahead (4 KiB) where the handshake's small records
+    // give way to the data's large ones. One 16 KiB body copied would
+    // already break the bound.
+    EXPECT_GT(s.received_in_place + s.received_copied, data.size());
     if (s.buffer_changes == 0) {
-      EXPECT_EQ(s.received_copied, 0u);
+      EXPECT_LT(s.received_copied, 16u * 1024);
+      EXPECT_GT(s.received_in_place, data.size() - 16 * 1024);
     }
     std::printf("[asio receive path] in place %zu bytes, copied %zu, buffer changes %zu\n",
                 s.received_in_place, s.received_copied, s.buffer_changes);

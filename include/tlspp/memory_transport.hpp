@@ -44,7 +44,40 @@ class memory_transport final : public transport {
   /// a read waits (zero copy), else free space in the inbox (at least
   /// `min_size` bytes).
   std::span<std::byte> receive_buffer(std::size_t min_size = 16 * 1024);
-  /// `n` bytes were written at the start of the last receive_buffer().
+  /// A read from the network into libtls's buffer and, beyond it, into the
+  /// inbox: fill `in_place` first, then `ahead` (one readv, or an Asio
+  /// buffer sequence of the two), and commit_received() the total.
+  struct receive_spans {
+    std::span<std::byte> in_place;  ///< libtls's buffer, or empty
+    std::span<std::byte> ahead;     ///< inbox room, or empty
+  };
+  /// Sizes that shape receive_buffers().
+  static constexpr std::size_t record_header_size = 5;
+  /// libtls asking for at least this much is reading a large record's body.
+  static constexpr std::size_t large_read = 4 * 1024;
+  /// Read-ahead for small records: dozens of small records (a 64-byte
+  /// message is an 86-byte record), or a handshake flight. Not more: the
+  /// inbox keeps its size while the connection idles, and a stream's heap
+  /// should stay below asio::ssl's (which keeps two 17 KiB buffers).
+  static constexpr std::size_t read_ahead = 4 * 1024;
+  /// For a caller whose every network read costs a system call. libtls reads
+  /// a record in two steps (its 5-byte header, then its body); reading the
+  /// network for each would cost two calls per record. So:
+  ///  - libtls's own buffer comes first, as in receive_buffer() (zero copy);
+  ///  - beyond a large body (at least `large_read`), room for one record
+  ///    header, so that the next record's header comes along and no body is
+  ///    ever copied;
+  ///  - beyond a small request (a header, a small body), `read_ahead` bytes,
+  ///    so that small records arrive many to a read, then are copied out of
+  ///    the inbox; unless the last record header received announced a large
+  ///    body: then the next record is likely large too, and its body should
+  ///    land in place, so nothing is read ahead.
+  /// When bytes are already queued, or libtls waits for nothing, it is all
+  /// inbox room. The prediction follows the record headers of the bytes
+  /// committed; it only affects copies and reads, never the data.
+  receive_spans receive_buffers();
+  /// `n` bytes were written at the start of the last receive_buffer(), or
+  /// across the last receive_buffers() in order.
   void commit_received(std::size_t n);
   /// Copies `data` in: the simple form, for data already in a buffer.
   void receive(std::span<const std::byte> data);
@@ -97,6 +130,8 @@ class memory_transport final : public transport {
  private:
   std::span<std::byte> inbox_space(std::size_t min_size);
   std::size_t take_from_inbox(std::span<std::byte> buffer);
+  /// Follows the record framing of received bytes (see receive_buffers()).
+  void follow_records(std::span<const std::byte> bytes) noexcept;
 
   std::size_t outbox_limit_;
   std::vector<std::byte> inbox_;
@@ -104,9 +139,16 @@ class memory_transport final : public transport {
   std::size_t inbox_committed_ = 0;  // bytes of inbox_ holding data
   std::vector<std::byte> outbox_;
   std::size_t outbox_head_ = 0;
-  std::span<std::byte> pending_;     // libtls's buffer of a waiting read
-  std::size_t pending_filled_ = 0;   // bytes the caller put there
-  bool handed_out_pending_ = false;  // last receive_buffer() was pending_
+  std::span<std::byte> pending_;      // libtls's buffer of a waiting read
+  std::size_t pending_filled_ = 0;    // bytes the caller put there
+  bool handed_out_pending_ = false;   // last receive_buffer() was pending_
+  std::size_t handed_out_ahead_ = 0;  // inbox room handed out beyond pending_
+  // Record framing of what arrived: header bytes seen, the length being
+  // read, body bytes still to come, and the last length announced.
+  std::size_t header_seen_ = 0;
+  std::size_t length_ = 0;
+  std::size_t body_left_ = 0;
+  std::size_t last_length_ = 0;
   bool eof_ = false;
   bool force_buffer_change_ = false;
   statistics stats_;

@@ -10,6 +10,7 @@ cmake --install "$build" --prefix "$work/prefix" > "$work.install.log"
 cmake -S "$src" -B "$work/cmake-consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/cmake-consumer" >/dev/null
 "$work/cmake-consumer/consumer"
+if [ -x "$work/cmake-consumer/asio_consumer" ]; then "$work/cmake-consumer/asio_consumer"; fi
 
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046

@@ -16,10 +16,11 @@
 #include <asio/error.hpp>
 #include <asio/system_error.hpp>
 
+#include "tlspp/asio/detail/io_op.hpp"
+#include "tlspp/asio/detail/shutdown_op.hpp"
+#include "tlspp/asio/detail/stream_core.hpp"
 #include "tlspp/asio/error.hpp"
-#include "tlspp/asio/io_op.hpp"
-#include "tlspp/asio/shutdown_op.hpp"
-#include "tlspp/asio/stream_core.hpp"
+#include "tlspp/asio/shutdown_mode.hpp"
 #include "tlspp/client.hpp"
 #include "tlspp/config.hpp"
 #include "tlspp/connection.hpp"

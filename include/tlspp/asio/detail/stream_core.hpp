@@ -48,8 +48,9 @@ inline constexpr std::size_t linger_bytes = 256 * 1024;
 
 /// Stands between libtls and the memory_transport while a socket operation
 /// works on the transport's memory. During a socket read into
-/// receive_buffer() (libtls's own buffer), a read callback must not replace
-/// that buffer: it answers want_recv. During a socket write of to_send(),
+/// receive_buffers() (libtls's own buffer, then inbox room), a read
+/// callback must not replace that buffer or take from the inbox: it
+/// answers want_recv. During a socket write of to_send(),
 /// new ciphertext must not be appended (the outbox could move): the write
 /// callback answers want_send. Either way libtls is asked again later.
 class io_gate final : public tlspp::transport {
@@ -86,7 +87,7 @@ enum class op_kind : unsigned char {
 /// read may be filling) alive even if the stream is destroyed meanwhile.
 ///
 /// Two roles exist at any time at most once each: the reader (one socket
-/// read in flight, into receive_buffer()) and the writer (one socket write
+/// read in flight, into receive_buffers()) and the writer (one socket write
 /// of to_send() in flight). An operation that needs a role someone else
 /// holds waits on read_done/write_done: timers that never expire, used as
 /// condition variables (cancel() wakes every waiter), as Asio's ssl does.
@@ -110,8 +111,13 @@ struct stream_core {
   stream_core& operator=(const stream_core&) = delete;
   ~stream_core() = default;
 
+  /// The outbox's back-pressure limit, and the largest record libtls
+  /// writes (16 KiB of plaintext, the header and the cipher's overhead).
+  static constexpr std::size_t outbox_limit = 64 * 1024;
+  static constexpr std::size_t max_record = 16 * 1024 + 512;
+
   NextLayer next;
-  tlspp::memory_transport transport;
+  tlspp::memory_transport transport{outbox_limit};
   io_gate gate{transport};
   /// Exactly one of the two is set: a client, or an accepted connection.
   std::optional<tlspp::client> client;
@@ -181,9 +187,18 @@ struct stream_core {
 
   // --- the reader and writer roles ------------------------------------
 
-  std::span<std::byte> begin_read() {
+  /// Where a socket read puts ciphertext: libtls's buffer, then inbox room
+  /// for what follows (memory_transport::receive_buffers says how much), so
+  /// a small record's header and body take one read, a large body none
+  /// of tlspp's copies.
+  std::array<::asio::mutable_buffer, 2> begin_read() {
     gate.socket_reading = true;
-    return transport.receive_buffer();
+    return receive_buffers();
+  }
+  std::array<::asio::mutable_buffer, 2> receive_buffers() {
+    const tlspp::memory_transport::receive_spans in = transport.receive_buffers();
+    return {::asio::buffer(in.in_place.data(), in.in_place.size()),
+            ::asio::buffer(in.ahead.data(), in.ahead.size())};
   }
   void end_read(std::size_t n, const std::error_code& ec) {
     gate.socket_reading = false;
@@ -291,8 +306,7 @@ struct stream_core {
         case io_status::want_recv: {
           flush_sync(ec);
           if (ec) return 0;
-          const std::span<std::byte> in = transport.receive_buffer();
-          const std::size_t n = next.read_some(::asio::buffer(in.data(), in.size()), ec);
+          const std::size_t n = next.read_some(receive_buffers(), ec);
           if (n > 0) transport.commit_received(n);
           if (ec == ::asio::error::eof) {
             transport.receive_end_of_stream();

@@ -12,20 +12,11 @@
 #include <asio/error.hpp>
 #include <asio/post.hpp>
 
-#include "tlspp/asio/io_op.hpp"
-#include "tlspp/asio/stream_core.hpp"
+#include "tlspp/asio/detail/io_op.hpp"
+#include "tlspp/asio/detail/stream_core.hpp"
+#include "tlspp/asio/shutdown_mode.hpp"
 
-namespace tlspp::asio {
-
-/// What async_shutdown waits for after sending close_notify.
-enum class shutdown_mode : unsigned char {
-  /// Also wait for the peer's close_notify (or the end of its side).
-  wait_for_peer,
-  /// Complete once close_notify is sent.
-  send_only,
-};
-
-namespace detail {
+namespace tlspp::asio::detail {
 
 /// async_shutdown: runs a `close` io_op, shuts the socket's write side
 /// (nothing follows close_notify), then (wait_for_peer) runs an
@@ -113,5 +104,4 @@ class shutdown_op {
   phase phase_ = phase::start;
 };
 
-}  // namespace detail
-}  // namespace tlspp::asio
+}  // namespace tlspp::asio::detail

@@ -13,8 +13,8 @@
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
+#include "tlspp/asio/detail/stream_core.hpp"
 #include "tlspp/asio/error.hpp"
-#include "tlspp/asio/stream_core.hpp"
 #include "tlspp/io_result.hpp"
 
 namespace tlspp::asio::detail {
@@ -43,8 +43,9 @@ std::span<const std::byte> first_const_buffer(const Buffers& buffers) {
 /// One operation of a stream, for asio::async_compose. Each round calls the
 /// tlspp operation, then, on its answer:
 ///  - want_recv: flush the outbox first if nobody is writing it; else read
-///    the socket straight into receive_buffer() (libtls's buffer), unless
-///    another operation is reading already: then wait for it;
+///    the socket straight into libtls's buffer, and what follows into the
+///    inbox (stream_core::begin_read), unless another operation is reading
+///    already: then wait for it;
 ///  - want_send: flush the outbox, or wait for the operation writing it;
 ///  - a result: flush the outbox before completing. A read never waits for
 ///    another operation's flush (that one drains the outbox anyway), so a
@@ -52,7 +53,9 @@ std::span<const std::byte> first_const_buffer(const Buffers& buffers) {
 ///  - a failed (or truncated) connection: after that flush, which carries
 ///    libtls's fatal alert, linger: shut the socket's write side, drain the
 ///    peer briefly, close the socket (stream_core::linger_sync says why).
-/// Completes with (error_code, bytes); WithBytes = false drops the bytes.
+/// A write gathers several records into one flush when it has the data
+/// (room_for_another_record). Completes with (error_code, bytes);
+/// WithBytes = false drops the bytes.
 template <class NextLayer, bool WithBytes>
 class io_op {
  public:
@@ -124,8 +127,9 @@ class io_op {
       switch (r.status) {
         case io_status::ok:
           if (kind_ == op_kind::await_close_notify) continue;  // data after our close_notify
+          bytes_ += r.bytes;
+          if (kind_ == op_kind::write && r.bytes > 0 && room_for_another_record(c)) continue;
           done_ = true;
-          bytes_ = r.bytes;
           break;
         case io_status::want_send:
           if (c.gate.socket_writing) return wait(self, c.write_done);
@@ -162,7 +166,7 @@ class io_op {
       case op_kind::read:
         return c.conn().recv(read_buffer_);
       case op_kind::write:
-        return c.conn().send(write_data_);
+        return c.conn().send(write_data_.subspan(bytes_));
       case op_kind::close:
         return c.conn().close();
       case op_kind::await_close_notify:
@@ -171,12 +175,21 @@ class io_op {
     return {};
   }
 
+  /// libtls takes at most one record per send (partial-write mode). A write
+  /// with more data keeps going while the outbox has room for another full
+  /// record, so that one socket send carries several records, as long as
+  /// libtls never has to wait for the outbox mid-record.
+  bool room_for_another_record(const stream_core<NextLayer>& c) const noexcept {
+    return bytes_ < write_data_.size() &&
+           c.transport.to_send().size() + stream_core<NextLayer>::max_record <=
+               stream_core<NextLayer>::outbox_limit;
+  }
+
   template <class Self>
   void read(Self& self) {
     phase_ = phase::reading;
     async_started_ = true;
-    const std::span<std::byte> in = core_->begin_read();
-    core_->next.async_read_some(::asio::buffer(in.data(), in.size()), std::move(self));
+    core_->next.async_read_some(core_->begin_read(), std::move(self));
   }
 
   template <class Self>
