@@ -12,6 +12,7 @@ packages=(
   gnuplot-nox                       # the benchmarks' plot
   libgtest-dev googletest           # the tests
   libasio-dev                       # tlspp::asio (header-only)
+  libboost-dev                      # tlspp::boost_asio and the Beast example (header-only)
   clang-format                      # the format check
   valgrind                          # the memcheck run
   clang-14 libclang-rt-14-dev       # the libFuzzer targets

@@ -12,26 +12,18 @@
 #include <string>
 #include <vector>
 
-#include <asio/experimental/awaitable_operators.hpp>
-#include <asio/read.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
-
 #include "support/asio_loopback.hpp"
 #include "support/counting_stream.hpp"
 #include "support/payload.hpp"
-#include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
 
 namespace tlspp::test {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace ::asio::experimental::awaitable_operators;
-using ::asio::awaitable;
-using ::asio::use_awaitable;
-using counted_stream = tlspp::asio::stream<counting_stream<tcp::socket>>;
+using net::awaitable;
+using net::use_awaitable;
+using counted_stream = tls_asio::stream<counting_stream<tcp::socket>>;
 
 class AsioSocketCalls : public asio_loopback {
  protected:
@@ -45,8 +37,8 @@ class AsioSocketCalls : public asio_loopback {
           co_await socket.async_connect(acceptor.local_endpoint(), use_awaitable);
           tls_stream client{std::move(socket), client_conf};
           counted_stream server{co_await acceptor.async_accept(use_awaitable), this->server};
-          co_await (client.async_handshake(client.client, "localhost", use_awaitable) &&
-                    server.async_handshake(server.server, use_awaitable));
+          co_await both(client.async_handshake(client.client, "localhost", use_awaitable),
+                        server.async_handshake(server.server, use_awaitable));
           co_await scenario(client, server);
         },
         [this] { io.stop(); });
@@ -55,7 +47,7 @@ class AsioSocketCalls : public asio_loopback {
 
   /// Waits until the socket under `s` holds at least `bytes` unread.
   static awaitable<void> queued(counted_stream& s, std::size_t bytes) {
-    ::asio::steady_timer pause{s.get_executor()};
+    net::steady_timer pause{s.get_executor()};
     while (s.next_layer().lowest_layer().available() < bytes) {
       pause.expires_after(1ms);
       co_await pause.async_wait(use_awaitable);
@@ -65,19 +57,19 @@ class AsioSocketCalls : public asio_loopback {
 
 }  // namespace
 
-TEST_F(AsioSocketCalls, SmallRecordsThatArrivedTogetherTakeFewReads) {
+ASIO_TEST_F(AsioSocketCalls, SmallRecordsThatArrivedTogetherTakeFewReads) {
   constexpr std::size_t records = 100;
   const std::string message = pattern(64, 1);
   std::size_t reads = 0;
   run_pair([&](tls_stream& client, counted_stream& server) -> awaitable<void> {
     for (std::size_t i = 0; i < records; ++i) {
-      co_await ::asio::async_write(client, ::asio::buffer(message), use_awaitable);
+      co_await net::async_write(client, net::buffer(message), use_awaitable);
     }
     // A 64-byte record is at least 85 bytes of ciphertext.
     co_await queued(server, records * 85);
     const std::size_t before = server.next_layer().reads;
     std::string got(records * message.size(), '\0');
-    co_await ::asio::async_read(server, ::asio::buffer(got), use_awaitable);
+    co_await net::async_read(server, net::buffer(got), use_awaitable);
     reads = server.next_layer().reads - before;
     EXPECT_EQ(got.substr(0, 64), message);
   });
@@ -86,7 +78,7 @@ TEST_F(AsioSocketCalls, SmallRecordsThatArrivedTogetherTakeFewReads) {
   std::printf("[socket calls] %zu records of 64 B queued together: %zu reads\n", records, reads);
 }
 
-TEST_F(AsioSocketCalls, LargeRecordsAreReadInPlaceOneReadEach) {
+ASIO_TEST_F(AsioSocketCalls, LargeRecordsAreReadInPlaceOneReadEach) {
   constexpr std::size_t records = 3;
   const std::string data = pattern(records * 16384, 2);
   std::size_t reads = 0;
@@ -95,14 +87,13 @@ TEST_F(AsioSocketCalls, LargeRecordsAreReadInPlaceOneReadEach) {
   run_pair([&](tls_stream& client, counted_stream& server) -> awaitable<void> {
     // One 16 KiB write is one record.
     for (std::size_t i = 0; i < records; ++i) {
-      co_await client.async_write_some(::asio::buffer(data.data() + i * 16384, 16384),
-                                       use_awaitable);
+      co_await client.async_write_some(net::buffer(data.data() + i * 16384, 16384), use_awaitable);
     }
     co_await queued(server, data.size());
     const std::size_t before = server.next_layer().reads;
     const auto stats = server.transport().stats();
     std::string got(data.size(), '\0');
-    co_await ::asio::async_read(server, ::asio::buffer(got), use_awaitable);
+    co_await net::async_read(server, net::buffer(got), use_awaitable);
     reads = server.next_layer().reads - before;
     copied = server.transport().stats().received_copied - stats.received_copied;
     in_place = server.transport().stats().received_in_place - stats.received_in_place;
@@ -121,7 +112,7 @@ TEST_F(AsioSocketCalls, LargeRecordsAreReadInPlaceOneReadEach) {
               records, reads, copied);
 }
 
-TEST_F(AsioSocketCalls, OneWriteOfSeveralRecordsIsOneSend) {
+ASIO_TEST_F(AsioSocketCalls, OneWriteOfSeveralRecordsIsOneSend) {
   // 48 KiB is three records: libtls takes one per call, the stream gathers
   // them in its outbox and sends them at once.
   const std::string data = pattern(48 * 1024, 3);
@@ -136,13 +127,13 @@ TEST_F(AsioSocketCalls, OneWriteOfSeveralRecordsIsOneSend) {
         ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
         counted_stream client{std::move(socket), client_conf};
         tls_stream server{co_await acceptor.async_accept(use_awaitable), this->server};
-        co_await (client.async_handshake(client.client, "localhost", use_awaitable) &&
-                  server.async_handshake(server.server, use_awaitable));
+        co_await both(client.async_handshake(client.client, "localhost", use_awaitable),
+                      server.async_handshake(server.server, use_awaitable));
         const std::size_t before = client.next_layer().writes;
-        written = co_await client.async_write_some(::asio::buffer(data), use_awaitable);
+        written = co_await client.async_write_some(net::buffer(data), use_awaitable);
         sends = client.next_layer().writes - before;
         std::string got(written, '\0');
-        co_await ::asio::async_read(server, ::asio::buffer(got), use_awaitable);
+        co_await net::async_read(server, net::buffer(got), use_awaitable);
         EXPECT_TRUE(got == data.substr(0, written));
       },
       [this] { io.stop(); });

@@ -11,6 +11,7 @@ cmake -S "$src" -B "$work/cmake-consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/pr
 cmake --build "$work/cmake-consumer" >/dev/null
 "$work/cmake-consumer/consumer"
 if [ -x "$work/cmake-consumer/asio_consumer" ]; then "$work/cmake-consumer/asio_consumer"; fi
+if [ -x "$work/cmake-consumer/boost_asio_consumer" ]; then "$work/cmake-consumer/boost_asio_consumer"; fi
 
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046

@@ -1,6 +1,6 @@
 // The Asio suites' fixture: an io_context run in the test thread under a
 // deadline, a listening socket on 127.0.0.1, a TLS server and a client
-// config over the build's PKI.
+// config over the build's PKI, on either Asio (support/asio_flavour.hpp).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,32 +10,23 @@
 #include <utility>
 #include <vector>
 
-#include <asio/awaitable.hpp>
-#include <asio/co_spawn.hpp>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
-
+#include "support/asio_flavour.hpp"
 #include "support/pki.hpp"
-#include "tlspp/asio/stream.hpp"
 #include "tlspp/tlspp.hpp"
 
 namespace tlspp::test {
+inline namespace TLSPP_TEST_ASIO_FLAVOUR {
 
-using tcp = ::asio::ip::tcp;
-using tls_stream = tlspp::asio::stream<tcp::socket>;
-/// Completes with the error code in a tuple instead of throwing it.
-constexpr auto as_tuple_awaitable = ::asio::experimental::as_tuple(::asio::use_awaitable);
+using tcp = net::ip::tcp;
+using tls_stream = tls_asio::stream<tcp::socket>;
 
 class asio_loopback : public ::testing::Test {
  protected:
   explicit asio_loopback(const config_options& server_options = pki::server_options())
       : server{config{server_options}} {}
 
-  ::asio::io_context io;
-  tcp::acceptor acceptor{io, {::asio::ip::address_v4::loopback(), 0}};
+  net::io_context io;
+  tcp::acceptor acceptor{io, {net::ip::address_v4::loopback(), 0}};
   tlspp::server server;
   config client_conf{pki::client_options()};
   /// What the coroutines threw; each fails the test in run_until_stopped().
@@ -46,7 +37,7 @@ class asio_loopback : public ::testing::Test {
   template <class Task, class Done = void (*)()>
   void spawn(
       Task task, Done done = [] {}) {
-    ::asio::co_spawn(io, std::move(task), [this, done](std::exception_ptr e) {
+    net::co_spawn(io, std::move(task), [this, done](std::exception_ptr e) {
       if (e) failures.push_back(e);
       done();
     });
@@ -56,8 +47,8 @@ class asio_loopback : public ::testing::Test {
   /// running at `limit` fails the test.
   void run_until_stopped(std::chrono::seconds limit = std::chrono::seconds{10}) {
     bool expired = false;
-    ::asio::steady_timer deadline{io, limit};
-    deadline.async_wait([&](std::error_code ec) {
+    net::steady_timer deadline{io, limit};
+    deadline.async_wait([&](error_code ec) {
       if (ec) return;
       expired = true;
       io.stop();
@@ -73,15 +64,16 @@ class asio_loopback : public ::testing::Test {
     }
   }
 
-  ::asio::awaitable<tls_stream> connect_client() {
+  net::awaitable<tls_stream> connect_client() {
     tcp::socket socket{io};
-    co_await socket.async_connect(acceptor.local_endpoint(), ::asio::use_awaitable);
+    co_await socket.async_connect(acceptor.local_endpoint(), net::use_awaitable);
     co_return tls_stream{std::move(socket), client_conf};
   }
 
-  ::asio::awaitable<tls_stream> accept_server() {
-    co_return tls_stream{co_await acceptor.async_accept(::asio::use_awaitable), server};
+  net::awaitable<tls_stream> accept_server() {
+    co_return tls_stream{co_await acceptor.async_accept(net::use_awaitable), server};
   }
 };
 
+}  // namespace TLSPP_TEST_ASIO_FLAVOUR
 }  // namespace tlspp::test

@@ -5,7 +5,6 @@
 
 #include <concepts>
 #include <cstddef>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -43,13 +42,14 @@ class counting_stream {
     ++writes;
     return next_.async_write_some(buffers, std::forward<Token>(token));
   }
-  template <class Buffers>
-  std::size_t read_some(const Buffers& buffers, std::error_code& ec) {
+  // ErrorCode: std::error_code or boost::system::error_code, the next layer's.
+  template <class Buffers, class ErrorCode>
+  std::size_t read_some(const Buffers& buffers, ErrorCode& ec) {
     ++reads;
     return next_.read_some(buffers, ec);
   }
-  template <class Buffers>
-  std::size_t write_some(const Buffers& buffers, std::error_code& ec) {
+  template <class Buffers, class ErrorCode>
+  std::size_t write_some(const Buffers& buffers, ErrorCode& ec) {
     ++writes;
     return next_.write_some(buffers, ec);
   }

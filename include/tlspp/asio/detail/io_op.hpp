@@ -1,5 +1,6 @@
 // Detail of tlspp::asio::stream: the one loop that drives every operation.
-#pragma once
+// Included once per flavour (flavour_check.hpp says how).
+#include "tlspp/asio/detail/flavour_check.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -7,34 +8,26 @@
 #include <system_error>
 #include <utility>
 
-#include <asio/buffer.hpp>
-#include <asio/cancellation_type.hpp>
-#include <asio/error.hpp>
-#include <asio/post.hpp>
-#include <asio/write.hpp>
-
-#include "tlspp/asio/detail/stream_core.hpp"
-#include "tlspp/asio/error.hpp"
 #include "tlspp/io_result.hpp"
 
-namespace tlspp::asio::detail {
+namespace tlspp::TLSPP_ASIO_FLAVOUR::detail {
 
 /// The first non-empty buffer of a buffer sequence (or an empty span): a
 /// read or write "some" moves bytes to or from one buffer, as asio::ssl does.
 template <class Buffers>
 std::span<std::byte> first_buffer(const Buffers& buffers) {
-  for (auto it = ::asio::buffer_sequence_begin(buffers); it != ::asio::buffer_sequence_end(buffers);
+  for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
        ++it) {
-    const ::asio::mutable_buffer b{*it};
+    const net::mutable_buffer b{*it};
     if (b.size() != 0) return {static_cast<std::byte*>(b.data()), b.size()};
   }
   return {};
 }
 template <class Buffers>
 std::span<const std::byte> first_const_buffer(const Buffers& buffers) {
-  for (auto it = ::asio::buffer_sequence_begin(buffers); it != ::asio::buffer_sequence_end(buffers);
+  for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
        ++it) {
-    const ::asio::const_buffer b{*it};
+    const net::const_buffer b{*it};
     if (b.size() != 0) return {static_cast<const std::byte*>(b.data()), b.size()};
   }
   return {};
@@ -61,7 +54,7 @@ class io_op {
  public:
   io_op(std::shared_ptr<stream_core<NextLayer>> core, op_kind kind,
         std::span<std::byte> read_buffer = {}, std::span<const std::byte> write_data = {},
-        std::error_code preset = {})
+        error_code preset = {})
       : core_{std::move(core)},
         kind_{kind},
         read_buffer_{read_buffer},
@@ -70,7 +63,7 @@ class io_op {
         done_{static_cast<bool>(preset)} {}
 
   template <class Self>
-  void operator()(Self& self, std::error_code ec = {}, std::size_t n = 0) {
+  void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
     stream_core<NextLayer>& c = *core_;
     switch (phase_) {
       case phase::start:
@@ -82,10 +75,12 @@ class io_op {
         }
         break;
       case phase::reading:
+        on_socket(false);
         c.end_read(n, ec);
-        if (ec && ec != ::asio::error::eof) return fail(self, ec);
+        if (ec && ec != net::error::eof) return fail(self, ec);
         break;
       case phase::flushing:
+        on_socket(false);
         c.end_write(n);
         if (ec) return fail(self, ec);
         break;
@@ -98,11 +93,8 @@ class io_op {
       case phase::lingering:
         return drain(self, ec, n);
     }
-    if (phase_ != phase::start) {
-      if (c.abandoned ||
-          self.get_cancellation_state().cancelled() != ::asio::cancellation_type::none) {
-        return fail(self, ::asio::error::operation_aborted);
-      }
+    if (phase_ != phase::start && (c.abandoned || cancelled(self))) {
+      return fail(self, net::error::operation_aborted);
     }
     run(self);
   }
@@ -117,7 +109,7 @@ class io_op {
       if (kind_ == op_kind::await_close_notify) {
         if (c.peer_closed || c.peer_truncated) {
           done_ = true;
-          if (c.peer_truncated) ec_ = error::stream_truncated;
+          if (c.peer_truncated) ec_ = to_error_code(error::stream_truncated);
           break;
         }
         // A read of the caller's is running: it will see the close_notify.
@@ -159,6 +151,30 @@ class io_op {
     finish(self);
   }
 
+  /// The caller cancelled this operation (a terminal cancellation through
+  /// its slot). Without cancellation slots, only async_shutdown's deadline
+  /// cancels, the operations it runs (stream_core::interrupt_shutdown).
+  template <class Self>
+  bool cancelled(Self& self) const {
+#if TLSPP_ASIO_HAS_CANCELLATION
+    return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
+#else
+    (void)self;
+    return (kind_ == op_kind::close || kind_ == op_kind::await_close_notify) &&
+           core_->shutdown_expired == core_->shutdown_generation;
+#endif
+  }
+
+  /// Whether this operation holds a socket operation that the deadline of
+  /// async_shutdown must cancel (without cancellation slots).
+  void on_socket([[maybe_unused]] bool holds) {
+#if !TLSPP_ASIO_HAS_CANCELLATION
+    if (kind_ == op_kind::close || kind_ == op_kind::await_close_notify) {
+      core_->shutdown_on_socket = holds;
+    }
+#endif
+  }
+
   tlspp::io_result call(stream_core<NextLayer>& c) {
     switch (kind_) {
       case op_kind::handshake:
@@ -189,6 +205,7 @@ class io_op {
   void read(Self& self) {
     phase_ = phase::reading;
     async_started_ = true;
+    on_socket(true);
     core_->next.async_read_some(core_->begin_read(), std::move(self));
   }
 
@@ -196,8 +213,9 @@ class io_op {
   void flush(Self& self) {
     phase_ = phase::flushing;
     async_started_ = true;
+    on_socket(true);
     const std::span<const std::byte> out = core_->begin_write();
-    ::asio::async_write(core_->next, ::asio::buffer(out.data(), out.size()), std::move(self));
+    net::async_write(core_->next, net::buffer(out.data(), out.size()), std::move(self));
   }
 
   /// The asynchronous form of stream_core::linger_sync. When another
@@ -211,24 +229,24 @@ class io_op {
       if (!c.gate.socket_reading) {
         c.lingered = true;
         c.linger_timer.expires_after(linger_time);
-        c.linger_timer.async_wait([core = core_](const std::error_code& ec) {
-          std::error_code ignored;
+        c.linger_timer.async_wait([core = core_](const error_code& ec) {
+          error_code ignored;
           if (!ec) core->next.lowest_layer().cancel(ignored);
         });
         phase_ = phase::lingering;
         async_started_ = true;
-        return c.next.async_read_some(::asio::buffer(c.scratch), std::move(self));
+        return c.next.async_read_some(net::buffer(c.scratch), std::move(self));
       }
     }
     finish(self);
   }
 
   template <class Self>
-  void drain(Self& self, const std::error_code& ec, std::size_t n) {
+  void drain(Self& self, const error_code& ec, std::size_t n) {
     stream_core<NextLayer>& c = *core_;
     drained_ += n;
     if (!ec && !c.abandoned && drained_ < linger_bytes) {
-      return c.next.async_read_some(::asio::buffer(c.scratch), std::move(self));
+      return c.next.async_read_some(net::buffer(c.scratch), std::move(self));
     }
     c.linger_timer.cancel();
     c.close_owned();
@@ -246,7 +264,7 @@ class io_op {
   /// operation; a read that already has data reports the data instead (the
   /// error comes back with the next call).
   template <class Self>
-  void fail(Self& self, std::error_code ec) {
+  void fail(Self& self, error_code ec) {
     const bool keep_result = done_ && (ec_ || (kind_ == op_kind::read && bytes_ > 0));
     if (!keep_result) ec_ = ec;
     done_ = true;
@@ -263,7 +281,7 @@ class io_op {
       // Never complete inside the initiating call.
       phase_ = phase::posted;
       async_started_ = true;
-      return ::asio::post(std::move(self));
+      return net::post(std::move(self));
     }
     complete(self);
   }
@@ -284,10 +302,10 @@ class io_op {
   bool async_started_ = false;
   std::span<std::byte> read_buffer_;
   std::span<const std::byte> write_data_;
-  std::error_code ec_;
+  error_code ec_;
   std::size_t bytes_ = 0;
   bool done_ = false;
   std::size_t drained_ = 0;
 };
 
-}  // namespace tlspp::asio::detail
+}  // namespace tlspp::TLSPP_ASIO_FLAVOUR::detail

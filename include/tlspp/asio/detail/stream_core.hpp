@@ -1,5 +1,6 @@
 // Detail of tlspp::asio::stream: the state its operations share.
-#pragma once
+// Included once per flavour (flavour_check.hpp says how).
+#include "tlspp/asio/detail/flavour_check.hpp"
 
 #include <poll.h>
 
@@ -13,14 +14,6 @@
 #include <type_traits>
 #include <utility>
 
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/buffer.hpp>
-#include <asio/cancellation_signal.hpp>
-#include <asio/error.hpp>
-#include <asio/socket_base.hpp>
-#include <asio/write.hpp>
-
-#include "tlspp/asio/error.hpp"
 #include "tlspp/client.hpp"
 #include "tlspp/connection.hpp"
 #include "tlspp/error.hpp"
@@ -29,13 +22,13 @@
 #include "tlspp/server.hpp"
 #include "tlspp/transport.hpp"
 
-namespace tlspp::asio::detail {
+namespace tlspp::TLSPP_ASIO_FLAVOUR::detail {
 
 /// A next layer with a socket at the bottom (asio's basic_socket, or a
 /// stream over one): the stream can shut its write side and close it.
 template <class Next>
-concept socket_below = requires(Next& n, std::error_code& ec) {
-  n.lowest_layer().shutdown(::asio::socket_base::shutdown_send, ec);
+concept socket_below = requires(Next& n, error_code& ec) {
+  n.lowest_layer().shutdown(net::socket_base::shutdown_send, ec);
   n.lowest_layer().cancel(ec);
   n.lowest_layer().close(ec);
   n.lowest_layer().native_handle();
@@ -96,8 +89,8 @@ struct stream_core {
   using next_layer_type = std::remove_reference_t<NextLayer>;
   using executor_type = typename next_layer_type::executor_type;
   using timer_type =
-      ::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                   ::asio::wait_traits<std::chrono::steady_clock>, executor_type>;
+      net::basic_waitable_timer<std::chrono::steady_clock,
+                                net::wait_traits<std::chrono::steady_clock>, executor_type>;
 
   template <class Arg>
   stream_core(Arg&& arg, const tlspp::config& client_config)
@@ -147,7 +140,14 @@ struct stream_core {
   /// async_shutdown's deadline, and the signal that cancels its inner
   /// operation when the deadline passes (or the caller cancels).
   timer_type shutdown_timer{next.get_executor()};
-  ::asio::cancellation_signal shutdown_signal;
+#if TLSPP_ASIO_HAS_CANCELLATION
+  net::cancellation_signal shutdown_signal;
+#else
+  /// Without cancellation slots the deadline wakes the inner operation
+  /// itself (interrupt_shutdown), which holds a socket operation when this
+  /// is set.
+  bool shutdown_on_socket = false;
+#endif
   unsigned shutdown_generation = 0;
   unsigned shutdown_expired = 0;  ///< the generation whose deadline passed
   /// Where await_close_notify discards what arrives after our close_notify.
@@ -173,17 +173,34 @@ struct stream_core {
   /// kernel still holds back (Nagle), so a close that follows cannot lose it.
   void shut_send() noexcept {
     if constexpr (socket_below<next_layer_type>) {
-      std::error_code ignored;
-      next.lowest_layer().shutdown(::asio::socket_base::shutdown_send, ignored);
+      error_code ignored;
+      next.lowest_layer().shutdown(net::socket_base::shutdown_send, ignored);
     }
   }
   /// Closes the socket if the stream owns it (not a borrowed stream<socket&>).
   void close_owned() noexcept {
     if constexpr (!std::is_reference_v<NextLayer> && socket_below<next_layer_type>) {
-      std::error_code ignored;
+      error_code ignored;
       next.lowest_layer().close(ignored);
     }
   }
+
+#if !TLSPP_ASIO_HAS_CANCELLATION
+  /// async_shutdown's deadline passed, on an Asio without cancellation
+  /// slots: wake its inner operation, which then sees shutdown_expired and
+  /// ends (io_op::cancelled). It may wait for a role (the timers wake it),
+  /// or hold the socket's read or write: then only cancelling the socket's
+  /// operations wakes it, and a read of the caller's in flight at that
+  /// moment ends with operation_aborted too.
+  void interrupt_shutdown() {
+    read_done.cancel();
+    write_done.cancel();
+    if constexpr (socket_below<next_layer_type>) {
+      error_code ignored;
+      if (shutdown_on_socket) next.lowest_layer().cancel(ignored);
+    }
+  }
+#endif
 
   // --- the reader and writer roles ------------------------------------
 
@@ -191,19 +208,19 @@ struct stream_core {
   /// for what follows (memory_transport::receive_buffers says how much), so
   /// a small record's header and body take one read, a large body none
   /// of tlspp's copies.
-  std::array<::asio::mutable_buffer, 2> begin_read() {
+  std::array<net::mutable_buffer, 2> begin_read() {
     gate.socket_reading = true;
     return receive_buffers();
   }
-  std::array<::asio::mutable_buffer, 2> receive_buffers() {
+  std::array<net::mutable_buffer, 2> receive_buffers() {
     const tlspp::memory_transport::receive_spans in = transport.receive_buffers();
-    return {::asio::buffer(in.in_place.data(), in.in_place.size()),
-            ::asio::buffer(in.ahead.data(), in.ahead.size())};
+    return {net::buffer(in.in_place.data(), in.in_place.size()),
+            net::buffer(in.ahead.data(), in.ahead.size())};
   }
-  void end_read(std::size_t n, const std::error_code& ec) {
+  void end_read(std::size_t n, const error_code& ec) {
     gate.socket_reading = false;
     if (n > 0) transport.commit_received(n);
-    if (ec == ::asio::error::eof) transport.receive_end_of_stream();
+    if (ec == net::error::eof) transport.receive_end_of_stream();
     read_done.cancel();
   }
   std::span<const std::byte> begin_write() noexcept {
@@ -220,21 +237,21 @@ struct stream_core {
 
   /// The error_code for a final tlspp result: the connection's own code
   /// (its message is last_error()), or eof for a read after close_notify.
-  std::error_code failure(const tlspp::io_result& r, op_kind kind) {
+  error_code failure(const tlspp::io_result& r, op_kind kind) {
     switch (r.status) {
       case io_status::closed:
         peer_closed = true;
-        return kind == op_kind::read ? std::error_code{::asio::error::eof} : std::error_code{};
+        return kind == op_kind::read ? error_code{net::error::eof} : error_code{};
       case io_status::truncated:
         peer_truncated = true;
         must_linger = true;
-        return error::stream_truncated;
+        return to_error_code(error::stream_truncated);
       case io_status::failed:
         must_linger = true;
         // After a truncated read the connection keeps errc::truncated, so a
         // shutdown then reports the truncation, not a protocol error.
-        if (const std::error_code ec = conn().error_code()) return ec;
-        return error::protocol_error;
+        if (const std::error_code ec = conn().error_code()) return to_error_code(ec);
+        return to_error_code(error::protocol_error);
       default:
         return {};
     }
@@ -242,9 +259,9 @@ struct stream_core {
 
   /// The stream found libtls wanting to send with nothing queued, which a
   /// want from the transport rules out: report it rather than spin.
-  std::error_code stalled() {
+  error_code stalled() {
     own_error = "libtls wants to send but nothing is queued";
-    return tlspp::errc::backend_stalled;
+    return to_error_code(tlspp::errc::backend_stalled);
   }
 
   /// A failed connection's last act: what libtls queued (its fatal alert)
@@ -266,8 +283,8 @@ struct stream_core {
             deadline - std::chrono::steady_clock::now());
         pollfd p{socket.native_handle(), POLLIN, 0};
         if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-        std::error_code ec;
-        drained += next.read_some(::asio::buffer(scratch), ec);
+        error_code ec;
+        drained += next.read_some(net::buffer(scratch), ec);
         if (ec) break;
       }
     }
@@ -276,17 +293,17 @@ struct stream_core {
 
   // --- the blocking forms ---------------------------------------------
 
-  void flush_sync(std::error_code& ec) {
+  void flush_sync(error_code& ec) {
     while (!ec && !outbox_empty()) {
       const auto out = transport.to_send();
-      transport.consume_sent(::asio::write(next, ::asio::buffer(out.data(), out.size()), ec));
+      transport.consume_sent(net::write(next, net::buffer(out.data(), out.size()), ec));
     }
   }
 
   /// Runs `call` on the connection until it completes, moving ciphertext
   /// with blocking calls on the next layer.
   template <class Call>
-  std::size_t run_sync(op_kind kind, Call&& call, std::error_code& ec) {
+  std::size_t run_sync(op_kind kind, Call&& call, error_code& ec) {
     ec = {};
     for (;;) {
       const tlspp::io_result r = call(conn());
@@ -308,7 +325,7 @@ struct stream_core {
           if (ec) return 0;
           const std::size_t n = next.read_some(receive_buffers(), ec);
           if (n > 0) transport.commit_received(n);
-          if (ec == ::asio::error::eof) {
+          if (ec == net::error::eof) {
             transport.receive_end_of_stream();
             ec = {};
           } else if (ec) {
@@ -318,7 +335,7 @@ struct stream_core {
         }
         default: {
           ec = failure(r, kind);
-          std::error_code ignored;  // best effort: an alert libtls queued
+          error_code ignored;  // best effort: an alert libtls queued
           flush_sync(ignored);
           if (r.status != io_status::closed) linger_sync();
           return 0;
@@ -328,4 +345,4 @@ struct stream_core {
   }
 };
 
-}  // namespace tlspp::asio::detail
+}  // namespace tlspp::TLSPP_ASIO_FLAVOUR::detail
