@@ -1,5 +1,7 @@
 #include "tlspp/server.hpp"
 
+#include <string>
+
 #include "connection_state.hpp"
 #include "fd_transport.hpp"
 #include "server_state.hpp"
@@ -67,11 +69,18 @@ server_connection server::accept_over(std::unique_ptr<transport> owned, transpor
   st->conf = state_->conf;
   st->attach(std::move(owned), io);
   ::tls* cctx = nullptr;
+  std::string failure;
+  // The config's lock serializes accepts on one server (libtls counts the
+  // config's references without atomics), so several threads may accept at
+  // once; the reason of a failure is read under it too, before another
+  // accept can overwrite the server context's error.
   const int rc = detail::with_configs_locked(nullptr, st->conf.get(), [&] {
-    return tls_accept_cbs(state_->ctx, &cctx, detail::read_trampoline, detail::write_trampoline,
-                          st.get());
+    const int r = tls_accept_cbs(state_->ctx, &cctx, detail::read_trampoline,
+                                 detail::write_trampoline, st.get());
+    if (r != 0) failure = detail::message_of(tls_error(state_->ctx), "failed without a message");
+    return r;
   });
-  if (rc != 0) detail::throw_context_error(state_->ctx, errc::config_rejected, "server::accept");
+  if (rc != 0) throw error{errc::config_rejected, "server::accept", failure};
   st->ctx = cctx;
   return server_connection{std::move(st)};
 }

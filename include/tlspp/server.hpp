@@ -33,9 +33,11 @@ class server_connection final : public connection {
 ///
 /// Each accepted connection keeps what it needs of the server alive, so a
 /// server may be moved, reset or destroyed while its connections go on.
-/// Thread safety: accept() may not run concurrently on one server; the
-/// accepted connections are independent of each other. A moved-from server
-/// throws tlspp::error (errc::moved_from).
+/// Thread safety: accept() may run on several threads at once (a server
+/// shared by an io_context's thread pool); reset(), moves and destruction
+/// may not run alongside anything else on the same server. The accepted
+/// connections are independent of each other and of the server. A
+/// moved-from server throws tlspp::error (errc::moved_from).
 class server {
  public:
   /// Creates and configures a server context; throws tlspp::error when
