@@ -18,23 +18,17 @@
 #include "profile.h"
 
 #if TLSPP_BENCH_HAVE_ASIO
-#include <openssl/ssl.h>
-
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
-#include <asio/ssl.hpp>
 #include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/version.hpp>
 #include <asio/write.hpp>
+#include "asio_streams.hpp"
 #include "support/counting_stream.hpp"
-#if TLSPP_BENCH_HAVE_TLSPP_ASIO
-#include "tlspp/asio/stream.hpp"
-#include "tlspp/tlspp.hpp"
-#endif
 #endif
 
 namespace bench {
@@ -66,11 +60,6 @@ std::byte source[bulk_chunk];
 void rethrow(const std::exception_ptr& e) {
   if (e) std::rethrow_exception(e);
 }
-
-struct tcp_negotiated {
-  std::string version;
-  std::string cipher;
-};
 
 /// Socket calls, counted at the next layer: a counted read is one recv
 /// system call, or two when the first finds nothing and the read waits.
@@ -104,77 +93,9 @@ class tcp_subject {
   virtual socket_calls count_calls(std::size_t bytes, int round_trips) = 0;
 };
 
-/// asio::ssl::stream, configured as libtls configures OpenSSL: TLS 1.2 and
-/// 1.3, the client verifying the chain and the name, no session cache or
-/// tickets on the server.
-struct asio_ssl_policy {
-  using stream_type = ::asio::ssl::stream<counted_socket>;
-  ::asio::ssl::context client_ctx{::asio::ssl::context::tls_client};
-  ::asio::ssl::context server_ctx{::asio::ssl::context::tls_server};
-
-  explicit asio_ssl_policy(const loopback_options& o) {
-    client_ctx.set_verify_mode(::asio::ssl::verify_peer);
-    client_ctx.load_verify_file(o.ca_file);
-    server_ctx.use_certificate_chain_file(o.cert_file);
-    server_ctx.use_private_key_file(o.key_file, ::asio::ssl::context::pem);
-    for (SSL_CTX* c : {client_ctx.native_handle(), server_ctx.native_handle()}) {
-      SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
-    }
-    SSL_CTX_set_session_cache_mode(server_ctx.native_handle(), SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(server_ctx.native_handle(), SSL_OP_NO_TICKET);
-    SSL_CTX_set_num_tickets(server_ctx.native_handle(), 0);
-  }
-  std::unique_ptr<stream_type> client(tcp::socket s) {
-    auto p = std::make_unique<stream_type>(std::move(s), client_ctx);
-    if (!SSL_set_tlsext_host_name(p->native_handle(), BENCH_SERVERNAME) ||
-        !SSL_set1_host(p->native_handle(), BENCH_SERVERNAME)) {
-      throw std::runtime_error{"asio::ssl: cannot set the server name"};
-    }
-    return p;
-  }
-  std::unique_ptr<stream_type> server(tcp::socket s) {
-    return std::make_unique<stream_type>(std::move(s), server_ctx);
-  }
-  static awaitable<void> client_handshake(stream_type& s) {
-    co_await s.async_handshake(::asio::ssl::stream_base::client, use_awaitable);
-  }
-  static awaitable<void> server_handshake(stream_type& s) {
-    co_await s.async_handshake(::asio::ssl::stream_base::server, use_awaitable);
-  }
-  static tcp_negotiated info(stream_type& s) {
-    return {SSL_get_version(s.native_handle()),
-            SSL_CIPHER_get_name(SSL_get_current_cipher(s.native_handle()))};
-  }
-};
-
+using ssl_policy = asio_ssl_policy<counted_socket>;
 #if TLSPP_BENCH_HAVE_TLSPP_ASIO
-/// tlspp::asio::stream with libtls's defaults.
-struct tlspp_policy {
-  using stream_type = tlspp::asio::stream<counted_socket>;
-  tlspp::config client_conf;
-  tlspp::server srv;
-
-  explicit tlspp_policy(const loopback_options& o)
-      : client_conf{tlspp::config_options{.ca_file = o.ca_file}},
-        srv{tlspp::config{
-            tlspp::config_options{.key_file = o.key_file, .cert_file = o.cert_file}}} {}
-  std::unique_ptr<stream_type> client(tcp::socket s) {
-    return std::make_unique<stream_type>(std::move(s), client_conf);
-  }
-  std::unique_ptr<stream_type> server(tcp::socket s) {
-    return std::make_unique<stream_type>(std::move(s), srv);
-  }
-  static awaitable<void> client_handshake(stream_type& s) {
-    co_await s.async_handshake(stream_type::client, BENCH_SERVERNAME, use_awaitable);
-  }
-  static awaitable<void> server_handshake(stream_type& s) {
-    co_await s.async_handshake(stream_type::server, use_awaitable);
-  }
-  static tcp_negotiated info(stream_type& s) {
-    const tlspp::connection_info i = s.connection().info();
-    return {i.version, i.cipher};
-  }
-};
+using tls_policy = tlspp_policy<counted_socket>;
 #endif
 
 template <class Policy>
@@ -186,7 +107,8 @@ class tcp_impl final : public tcp_subject {
   };
 
  public:
-  explicit tcp_impl(const loopback_options& o) : policy_{o} {}
+  explicit tcp_impl(const loopback_options& o)
+      : policy_{tls_files{o.ca_file, o.cert_file, o.key_file}} {}
 
   void open(int n) override { pairs_ = connect_pairs(n); }
 
@@ -464,13 +386,13 @@ std::vector<result> run_loopback(const loopback_options& o, void (*progress)(con
     }
   };
 #if TLSPP_BENCH_HAVE_TLSPP_ASIO
-  add(impl_tlspp_asio, [&] { return std::make_unique<tcp_impl<tlspp_policy> >(o); });
+  add(impl_tlspp_asio, [&] { return std::make_unique<tcp_impl<tls_policy> >(o); });
 #else
   if (o.impl.empty() || o.impl == impl_tlspp_asio) {
     missing.emplace_back(impl_tlspp_asio, "tlspp::asio::stream is not in this build");
   }
 #endif
-  add(impl_asio_ssl, [&] { return std::make_unique<tcp_impl<asio_ssl_policy> >(o); });
+  add(impl_asio_ssl, [&] { return std::make_unique<tcp_impl<ssl_policy> >(o); });
 
   auto missing_rows = [&](const std::string& id, const std::string& title, const std::string& sect,
                           const std::string& unit, bool higher) {
