@@ -52,9 +52,17 @@ using ::asio::awaitable;
 using ::asio::use_awaitable;
 
 constexpr std::size_t echo_size = 64;
-/// Descriptors beyond the two sockets per connection: stdio, the acceptor,
-/// Asio's epoll, eventfd and timerfd, the pipe to the parent, OpenSSL's.
-constexpr rlim_t spare_descriptors = 64;
+/// Descriptors a run opens beside the two sockets per connection and those
+/// open at start (stdio): the acceptor, Asio's epoll, eventfd and timerfd,
+/// the pipe to the parent, /proc/self/status while it is read, and a margin.
+constexpr rlim_t run_descriptors = 12;
+
+/// The descriptors open now.
+rlim_t open_descriptors() {
+  rlim_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator{"/proc/self/fd"}) ++n;
+  return n > 0 ? n - 1 : 0;  // less the iterator's own
+}
 
 struct options {
   int connections = 10000;
@@ -121,10 +129,12 @@ struct descriptor_limit {
 };
 
 /// Raises RLIMIT_NOFILE's soft limit to its hard limit, as a server does
-/// at start; when even the hard limit is below `needed`, raises both to
-/// `needed`, which only a privileged process (CAP_SYS_RESOURCE) may do.
-/// Throws, saying what to run, when the limit stays below `needed`.
-descriptor_limit raise_descriptor_limit(rlim_t needed) {
+/// at start. `connections` need two sockets each, beside `others`; when
+/// even the hard limit is below that, raises both limits to it, which only
+/// a privileged process (CAP_SYS_RESOURCE) may do. Throws, saying what to
+/// run, when the limit stays below it.
+descriptor_limit raise_descriptor_limit(rlim_t connections, rlim_t others) {
+  const rlim_t needed = 2 * connections + others;
   descriptor_limit d;
   rlimit r{};
   if (getrlimit(RLIMIT_NOFILE, &r) != 0) throw std::runtime_error{"getrlimit failed"};
@@ -144,8 +154,10 @@ descriptor_limit raise_descriptor_limit(rlim_t needed) {
           "`ulimit -Hn " +
           std::to_string(needed) +
           "` in the shell that runs it, LimitNOFILE=" + std::to_string(needed) +
-          " in a systemd unit, or a `nofile` line in /etc/security/limits.conf; or pass a "
-          "smaller --connections"};
+          " in a systemd unit, or a `nofile` line in /etc/security/limits.conf; or pass "
+          "--connections " +
+          std::to_string(r.rlim_max > others ? (r.rlim_max - others) / 2 : 0) +
+          " or fewer, which fit under it"};
     }
   } else {
     r.rlim_cur = r.rlim_max;
@@ -553,8 +565,9 @@ int run(const options& o) {
   info.date = utc_now();
   info.machine = machine_description();
   info.load_start = load_average();
-  const rlim_t needed = 2 * static_cast<rlim_t>(o.connections) + spare_descriptors;
-  info.limit = raise_descriptor_limit(needed);
+  const rlim_t others = open_descriptors() + run_descriptors;
+  const rlim_t needed = 2 * static_cast<rlim_t>(o.connections) + others;
+  info.limit = raise_descriptor_limit(static_cast<rlim_t>(o.connections), others);
   say("descriptors: " + info.limit.how + " (" + std::to_string(info.limit.soft_before) + " -> " +
       std::to_string(info.limit.soft) + "; " + std::to_string(o.connections) +
       " connections need a client and a server socket each: " + std::to_string(needed) +

@@ -11,10 +11,12 @@
 # the machine's load average). OUTDIR defaults to build/scale-results. With
 # 10 000 connections it takes under a minute and about 2 GB of memory.
 #
-# Descriptors: the program raises RLIMIT_NOFILE's soft limit to the hard
-# limit (setrlimit), as a server does; it needs 2N + 64. When the hard limit
-# (`ulimit -Hn`) is lower, a privileged process raises it too; otherwise the
-# program says so and fails: raise it as root first (`ulimit -Hn 20064`, or
+# Descriptors: a client and a server socket per connection. The program
+# raises RLIMIT_NOFILE's soft limit to the hard limit (setrlimit), as a
+# server does at start, and needs 2N + about 15. When the hard limit
+# (`ulimit -Hn`) is lower, a privileged process (CAP_SYS_RESOURCE) raises it
+# too; otherwise the program fails, saying how many connections fit: raise
+# it first where the program starts (as root `ulimit -Hn 20100`,
 # LimitNOFILE= for a systemd service, or /etc/security/limits.conf).
 # The clients also need N local ports (net.ipv4.ip_local_port_range: about
 # 28 000 by default).
