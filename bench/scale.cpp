@@ -6,11 +6,13 @@
 // process. scripts/scale.sh builds and runs it; docs/performance.md explains
 // the output.
 //
-//   tlspp-scale [--connections N] [--parallel K] [--impl NAME] [--out DIR]
+//   tlspp-scale [--connections N] [--parallel K] [--runs R] [--impl NAME] [--out DIR]
 //
 // --connections: how many connections are held at once (default 10000);
 // --parallel: how many are being opened at a time (default 128);
-// --impl: one implementation alone. Writes DIR/scale.json and DIR/scale.md.
+// --runs: runs of each implementation, alternating which goes first; the
+// report gives the medians (default 1); --impl: one implementation alone.
+// Writes DIR/scale.json and DIR/scale.md.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -41,6 +44,7 @@
 #include <asio/write.hpp>
 
 #include "asio_streams.hpp"
+#include "harness.hpp"
 #include "profile.h"
 #include "report.hpp"
 
@@ -67,6 +71,7 @@ rlim_t open_descriptors() {
 struct options {
   int connections = 10000;
   int parallel = 128;
+  int runs = 1;
   std::string impl;
   std::filesystem::path out = "build/scale-results";
 };
@@ -83,19 +88,23 @@ options parse(int argc, char** argv) {
       o.connections = std::stoi(value());
     } else if (a == "--parallel") {
       o.parallel = std::stoi(value());
+    } else if (a == "--runs") {
+      o.runs = std::stoi(value());
     } else if (a == "--impl") {
       o.impl = value();
     } else if (a == "--out") {
       o.out = value();
     } else if (a == "--help" || a == "-h") {
-      std::puts("usage: tlspp-scale [--connections N] [--parallel K] [--impl NAME] [--out DIR]");
+      std::puts(
+          "usage: tlspp-scale [--connections N] [--parallel K] [--runs R] [--impl NAME]\n"
+          "                   [--out DIR]");
       std::exit(0);
     } else {
       throw std::runtime_error{"unknown argument " + a};
     }
   }
-  if (o.connections < 1 || o.parallel < 1) {
-    throw std::runtime_error{"--connections and --parallel take a positive count"};
+  if (o.connections < 1 || o.parallel < 1 || o.runs < 1) {
+    throw std::runtime_error{"--connections, --parallel and --runs take a positive count"};
   }
   return o;
 }
@@ -231,7 +240,6 @@ class scale_run {
 
   figures run() {
     figures f;
-    const double cpu_start = cpu_seconds();
     // One connection first, so that what the first connection builds
     // lazily (and keeps) is not counted per connection.
     open(1);
@@ -244,6 +252,7 @@ class scale_run {
     if (failures_ == 0) {
       f.rss_before = status_kib("VmRSS");
       const std::size_t heap_before = bench_heap_in_use();
+      const double cpu_start = cpu_seconds();
       const auto start = std::chrono::steady_clock::now();
       open(opt_.connections);
       const auto opened = std::chrono::steady_clock::now();
@@ -256,6 +265,7 @@ class scale_run {
       f.connections = static_cast<int>(std::min(clients_.size(), servers_.size()));
       if (failures_ == 0) close_all();
       const auto closed = std::chrono::steady_clock::now();
+      f.cpu_s = cpu_seconds() - cpu_start;
       clients_.clear();
       servers_.clear();
       clients_.shrink_to_fit();
@@ -269,7 +279,6 @@ class scale_run {
       f.heap_left = double(heap_after) - double(heap_before);
     }
     f.rss_peak = status_kib("VmHWM");
-    f.cpu_s = cpu_seconds() - cpu_start;
     f.failures = failures_;
     copy(f.error, sizeof f.error, first_error_);
     return f;
@@ -404,10 +413,24 @@ figures in_child(F&& measure) {
   return f;
 }
 
+/// One implementation's runs.
 struct outcome {
   const char* name;
   std::string backend;
-  figures f;
+  std::vector<figures> runs;
+
+  [[nodiscard]] const figures* failed() const {
+    for (const auto& f : runs) {
+      if (f.failures > 0) return &f;
+    }
+    return nullptr;
+  }
+  /// The median over the runs of `value`.
+  [[nodiscard]] double median_of(double (*value)(const figures&)) const {
+    std::vector<double> v;
+    for (const auto& f : runs) v.push_back(value(f));
+    return median(v);
+  }
 };
 
 struct report_info {
@@ -443,7 +466,7 @@ constexpr table_row table_rows[] = {
     {"close: close_notify both ways, all at once (s)", [](const figures& f) { return f.close_s; },
      2},
     {"total wall time (s)", [](const figures& f) { return f.open_s + f.close_s; }, 2},
-    {"CPU time, user + system, whole run (s)", [](const figures& f) { return f.cpu_s; }, 2},
+    {"CPU time, user + system, open and close (s)", [](const figures& f) { return f.cpu_s; }, 2},
     {"heap per connection, client + server stream (B)", [](const figures& f) { return f.heap_per; },
      0},
     {"peak RSS (MiB)", [](const figures& f) { return f.rss_peak / 1024; }, 1},
@@ -459,7 +482,8 @@ constexpr table_row table_rows[] = {
 void write_reports(const report_info& info, const std::vector<outcome>& results) {
   std::filesystem::create_directories(info.opt.out);
   const std::string command = "tlspp-scale --connections " + std::to_string(info.opt.connections) +
-                              " --parallel " + std::to_string(info.opt.parallel);
+                              " --parallel " + std::to_string(info.opt.parallel) + " --runs " +
+                              std::to_string(info.opt.runs);
   const std::string limit_text =
       "RLIMIT_NOFILE soft " + std::to_string(info.limit.soft_before) + ", hard " +
       std::to_string(info.limit.hard_before) + " at start; " + info.limit.how + ": soft " +
@@ -484,22 +508,43 @@ void write_reports(const report_info& info, const std::vector<outcome>& results)
      << ", \"hard_before\": " << info.limit.hard_before << ", \"soft\": " << info.limit.soft
      << ", \"hard\": " << info.limit.hard << ", \"how\": " << json_string(info.limit.how) << "},\n";
   js << "  \"local_port_range\": [" << info.ports.low << ", " << info.ports.high << "],\n";
+  js << "  \"runs\": " << info.opt.runs << ",\n";
+  // One run's figures, or the medians over the runs.
+  auto fields = [&](auto value) {
+    return "{\"connections\": " +
+           json_number(value([](const figures& f) { return double(f.connections); })) +
+           ", \"open_seconds\": " + json_number(value([](const figures& f) { return f.open_s; })) +
+           ", \"close_seconds\": " +
+           json_number(value([](const figures& f) { return f.close_s; })) +
+           ", \"cpu_seconds\": " + json_number(value([](const figures& f) { return f.cpu_s; })) +
+           ", \"heap_per_connection\": " +
+           json_number(value([](const figures& f) { return f.heap_per; })) +
+           ", \"rss_before_kib\": " +
+           json_number(value([](const figures& f) { return f.rss_before; })) +
+           ", \"peak_rss_kib\": " +
+           json_number(value([](const figures& f) { return f.rss_peak; })) +
+           ", \"heap_left\": " + json_number(value([](const figures& f) { return f.heap_left; })) +
+           "}";
+  };
   js << "  \"results\": [";
   for (std::size_t i = 0; i < results.size(); ++i) {
-    const figures& f = results[i].f;
-    js << (i ? ",\n" : "\n") << "    {\"implementation\": " << json_string(results[i].name)
-       << ", \"backend\": " << json_string(results[i].backend)
-       << ", \"protocol\": " << json_string(f.version) << ", \"cipher\": " << json_string(f.cipher)
-       << ", \"connections\": " << f.connections << ", \"failures\": " << f.failures
-       << ", \"open_seconds\": " << json_number(f.open_s)
-       << ", \"close_seconds\": " << json_number(f.close_s)
-       << ", \"total_seconds\": " << json_number(f.open_s + f.close_s)
-       << ", \"cpu_seconds\": " << json_number(f.cpu_s)
-       << ", \"heap_per_connection\": " << json_number(f.heap_per)
-       << ", \"rss_before_kib\": " << json_number(f.rss_before)
-       << ", \"peak_rss_kib\": " << json_number(f.rss_peak)
-       << ", \"heap_left\": " << json_number(f.heap_left);
-    if (f.error[0] != '\0') js << ", \"error\": " << json_string(f.error);
+    const outcome& r = results[i];
+    const figures& first = r.runs.front();
+    const figures* failed = r.failed();
+    js << (i ? ",\n" : "\n") << "    {\"implementation\": " << json_string(r.name)
+       << ", \"backend\": " << json_string(r.backend)
+       << ", \"protocol\": " << json_string(first.version)
+       << ", \"cipher\": " << json_string(first.cipher) << ",\n     \"median\": "
+       << fields([&](double (*v)(const figures&)) { return r.median_of(v); });
+    js << ",\n     \"runs\": [";
+    for (std::size_t k = 0; k < r.runs.size(); ++k) {
+      const figures& f = r.runs[k];
+      js << (k ? ", " : "") << fields([&](double (*v)(const figures&)) { return v(f); });
+    }
+    js << "]";
+    if (failed != nullptr) {
+      js << ", \"failures\": " << failed->failures << ", \"error\": " << json_string(failed->error);
+    }
     js << "}";
   }
   js << "\n  ]\n}\n";
@@ -517,10 +562,14 @@ void write_reports(const report_info& info, const std::vector<outcome>& results)
      << " at the end.  \n";
   md << "Descriptors: " << limit_text << ".  \n";
   md << "Local ports for the clients: " << ports_text << ".\n\n";
+  if (info.opt.runs > 1) {
+    md << "Medians of " << info.opt.runs << " runs of each, alternating which goes first; the "
+       << "quotient is the median of the runs' quotients.\n\n";
+  }
   md << "| " << info.opt.connections << " connections |";
   for (const auto& r : results) md << " " << r.name << " |";
-  // The quotient when both ran (tlspp's runs first).
-  const bool ratio = results.size() == 2;
+  // The quotient when both ran (tlspp's column first).
+  const bool ratio = results.size() == 2 && results[0].runs.size() == results[1].runs.size();
   if (ratio) md << " tlspp::asio ÷ asio::ssl |";
   md << "\n|---|";
   for (std::size_t i = 0; i < results.size() + (ratio ? 1 : 0); ++i) md << "---:|";
@@ -528,12 +577,17 @@ void write_reports(const report_info& info, const std::vector<outcome>& results)
   for (const auto& row : table_rows) {
     md << "| " << row.title << " |";
     for (const auto& r : results) {
-      md << " " << (r.f.connections > 0 ? fixed(row.value(r.f), row.digits) : "n/a") << " |";
+      md << " " << (r.failed() == nullptr ? fixed(r.median_of(row.value), row.digits) : "n/a")
+         << " |";
     }
     if (ratio) {
-      const double a = row.value(results[0].f);
-      const double b = row.value(results[1].f);
-      md << " " << (a > 0 && b > 0 ? fixed(a / b, 2) : "") << " |";
+      std::vector<double> quotients;
+      for (std::size_t k = 0; k < results[0].runs.size(); ++k) {
+        const double a = row.value(results[0].runs[k]);
+        const double b = row.value(results[1].runs[k]);
+        if (a > 0 && b > 0) quotients.push_back(a / b);
+      }
+      md << " " << (quotients.empty() ? "" : fixed(median(quotients), 2)) << " |";
     }
     md << "\n";
   }
@@ -543,14 +597,14 @@ void write_reports(const report_info& info, const std::vector<outcome>& results)
         "use after all are freed is Asio's pool of per-socket reactor state, which it keeps for "
         "reuse.\n";
   for (const auto& r : results) {
-    if (r.f.version[0] != '\0') {
-      md << "\n" << r.name << " negotiated " << r.f.version << " " << r.f.cipher << ".";
-    }
+    const figures& f = r.runs.front();
+    if (f.version[0] != '\0')
+      md << "\n" << r.name << " negotiated " << f.version << " " << f.cipher << ".";
   }
   md << "\n";
   for (const auto& r : results) {
-    if (r.f.failures > 0) {
-      md << "\n**" << r.name << " failed** (" << r.f.failures << " operations): " << r.f.error
+    if (const figures* f = r.failed()) {
+      md << "\n**" << r.name << " failed** (" << f->failures << " operations): " << f->error
          << "\n";
     }
   }
@@ -582,25 +636,39 @@ int run(const options& o) {
   const std::string asio = "Asio " + std::to_string(ASIO_VERSION / 100000) + "." +
                            std::to_string(ASIO_VERSION / 100 % 1000) + "." +
                            std::to_string(ASIO_VERSION % 100) + " over " + engine;
-  std::vector<outcome> results;
-  auto measure = [&](const char* name, const std::string& backend, auto make) {
-    if (!o.impl.empty() && o.impl != name) return;
-    say(std::string{name} + ": " + std::to_string(o.connections) + " connections...");
-    const figures f = in_child([&] { return make()->run(); });
-    say(std::string{name} + ": open " + fixed(f.open_s, 2) + " s, close " + fixed(f.close_s, 2) +
-        " s, heap/connection " + fixed(f.heap_per, 0) + " B, peak RSS " +
-        fixed(f.rss_peak / 1024, 1) + " MiB" +
-        (f.failures > 0 ? ", FAILED: " + std::string{f.error} : std::string{}));
-    results.push_back({name, backend, f});
+  struct subject {
+    const char* name;
+    std::string backend;
+    std::function<figures()> measure;
+  };
+  std::vector<subject> subjects;
+  auto add = [&](const char* name, const std::string& backend, auto make) {
+    if (o.impl.empty() || o.impl == name) subjects.push_back({name, backend, make});
   };
 #if TLSPP_BENCH_HAVE_TLSPP_ASIO
   std::string backend = TLSPP_BENCH_BACKEND;
   if (TLSPP_BENCH_ENGINE_UNDER_LIBTLS) backend += " over " + engine;
-  measure(impl_tlspp_asio, backend,
-          [&] { return std::make_unique<scale_run<tlspp_policy<tcp::socket>>>(files, o); });
+  add(impl_tlspp_asio, backend,
+      [&] { return std::make_unique<scale_run<tlspp_policy<tcp::socket>>>(files, o)->run(); });
 #endif
-  measure(impl_asio_ssl, asio,
-          [&] { return std::make_unique<scale_run<asio_ssl_policy<tcp::socket>>>(files, o); });
+  add(impl_asio_ssl, asio,
+      [&] { return std::make_unique<scale_run<asio_ssl_policy<tcp::socket>>>(files, o)->run(); });
+  std::vector<outcome> results;
+  for (const auto& s : subjects) results.push_back({s.name, s.backend, {}});
+  for (int run = 0; run < o.runs; ++run) {
+    // Every other run starts with the other implementation.
+    for (std::size_t k = 0; k < subjects.size(); ++k) {
+      const std::size_t i = run % 2 == 0 ? k : subjects.size() - 1 - k;
+      say(std::string{subjects[i].name} + ": " + std::to_string(o.connections) +
+          " connections, run " + std::to_string(run + 1) + " of " + std::to_string(o.runs) + "...");
+      const figures f = in_child(subjects[i].measure);
+      say(std::string{subjects[i].name} + ": open " + fixed(f.open_s, 2) + " s, close " +
+          fixed(f.close_s, 2) + " s, heap/connection " + fixed(f.heap_per, 0) + " B, peak RSS " +
+          fixed(f.rss_peak / 1024, 1) + " MiB" +
+          (f.failures > 0 ? ", FAILED: " + std::string{f.error} : std::string{}));
+      results[i].runs.push_back(f);
+    }
+  }
   info.load_end = load_average();
   write_reports(info, results);
   say("wrote " + (o.out / "scale.json").string() + " and scale.md");
@@ -609,7 +677,7 @@ int run(const options& o) {
     return 1;
   }
   for (const auto& r : results) {
-    if (r.f.failures > 0) return 1;
+    if (r.failed() != nullptr) return 1;
   }
   return 0;
 }
