@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -14,22 +18,17 @@
 #include "profile.h"
 
 #if TLSPP_BENCH_HAVE_ASIO
-#include <openssl/ssl.h>
-
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
-#include <asio/ssl.hpp>
+#include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/version.hpp>
 #include <asio/write.hpp>
+#include "asio_streams.hpp"
 #include "support/counting_stream.hpp"
-#if TLSPP_BENCH_HAVE_TLSPP_ASIO
-#include "tlspp/asio/stream.hpp"
-#include "tlspp/tlspp.hpp"
-#endif
 #endif
 
 namespace bench {
@@ -62,11 +61,6 @@ void rethrow(const std::exception_ptr& e) {
   if (e) std::rethrow_exception(e);
 }
 
-struct tcp_negotiated {
-  std::string version;
-  std::string cipher;
-};
-
 /// Socket calls, counted at the next layer: a counted read is one recv
 /// system call, or two when the first finds nothing and the read waits.
 struct socket_calls {
@@ -88,8 +82,10 @@ class tcp_subject {
   /// `count` 64-byte round trips on the first pair; appends each one's time (µs).
   virtual void echo(int count, std::vector<double>& rtt_us) = 0;
   /// `clients` clients at once, each connecting `per_client` times: TCP
-  /// connect, handshake, one byte from the server, then a reset.
-  virtual void handshakes(int clients, int per_client) = 0;
+  /// connect, handshake, one byte from the server, then a reset. With
+  /// `threads` > 1, one io_context run by that many threads, every
+  /// connection's operations on a strand of its own.
+  virtual void handshakes(int clients, int per_client, int threads) = 0;
   /// Heap per idle established stream (client, server) over `n` pairs.
   virtual std::pair<double, double> idle_heap(int n) = 0;
   /// Socket calls of a bulk transfer of `bytes` and of `round_trips` echoes
@@ -97,77 +93,9 @@ class tcp_subject {
   virtual socket_calls count_calls(std::size_t bytes, int round_trips) = 0;
 };
 
-/// asio::ssl::stream, configured as libtls configures OpenSSL: TLS 1.2 and
-/// 1.3, the client verifying the chain and the name, no session cache or
-/// tickets on the server.
-struct asio_ssl_policy {
-  using stream_type = ::asio::ssl::stream<counted_socket>;
-  ::asio::ssl::context client_ctx{::asio::ssl::context::tls_client};
-  ::asio::ssl::context server_ctx{::asio::ssl::context::tls_server};
-
-  explicit asio_ssl_policy(const loopback_options& o) {
-    client_ctx.set_verify_mode(::asio::ssl::verify_peer);
-    client_ctx.load_verify_file(o.ca_file);
-    server_ctx.use_certificate_chain_file(o.cert_file);
-    server_ctx.use_private_key_file(o.key_file, ::asio::ssl::context::pem);
-    for (SSL_CTX* c : {client_ctx.native_handle(), server_ctx.native_handle()}) {
-      SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
-    }
-    SSL_CTX_set_session_cache_mode(server_ctx.native_handle(), SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(server_ctx.native_handle(), SSL_OP_NO_TICKET);
-    SSL_CTX_set_num_tickets(server_ctx.native_handle(), 0);
-  }
-  std::unique_ptr<stream_type> client(tcp::socket s) {
-    auto p = std::make_unique<stream_type>(std::move(s), client_ctx);
-    if (!SSL_set_tlsext_host_name(p->native_handle(), BENCH_SERVERNAME) ||
-        !SSL_set1_host(p->native_handle(), BENCH_SERVERNAME)) {
-      throw std::runtime_error{"asio::ssl: cannot set the server name"};
-    }
-    return p;
-  }
-  std::unique_ptr<stream_type> server(tcp::socket s) {
-    return std::make_unique<stream_type>(std::move(s), server_ctx);
-  }
-  static awaitable<void> client_handshake(stream_type& s) {
-    co_await s.async_handshake(::asio::ssl::stream_base::client, use_awaitable);
-  }
-  static awaitable<void> server_handshake(stream_type& s) {
-    co_await s.async_handshake(::asio::ssl::stream_base::server, use_awaitable);
-  }
-  static tcp_negotiated info(stream_type& s) {
-    return {SSL_get_version(s.native_handle()),
-            SSL_CIPHER_get_name(SSL_get_current_cipher(s.native_handle()))};
-  }
-};
-
+using ssl_policy = asio_ssl_policy<counted_socket>;
 #if TLSPP_BENCH_HAVE_TLSPP_ASIO
-/// tlspp::asio::stream with libtls's defaults.
-struct tlspp_policy {
-  using stream_type = tlspp::asio::stream<counted_socket>;
-  tlspp::config client_conf;
-  tlspp::server srv;
-
-  explicit tlspp_policy(const loopback_options& o)
-      : client_conf{tlspp::config_options{.ca_file = o.ca_file}},
-        srv{tlspp::config{
-            tlspp::config_options{.key_file = o.key_file, .cert_file = o.cert_file}}} {}
-  std::unique_ptr<stream_type> client(tcp::socket s) {
-    return std::make_unique<stream_type>(std::move(s), client_conf);
-  }
-  std::unique_ptr<stream_type> server(tcp::socket s) {
-    return std::make_unique<stream_type>(std::move(s), srv);
-  }
-  static awaitable<void> client_handshake(stream_type& s) {
-    co_await s.async_handshake(stream_type::client, BENCH_SERVERNAME, use_awaitable);
-  }
-  static awaitable<void> server_handshake(stream_type& s) {
-    co_await s.async_handshake(stream_type::server, use_awaitable);
-  }
-  static tcp_negotiated info(stream_type& s) {
-    const tlspp::connection_info i = s.connection().info();
-    return {i.version, i.cipher};
-  }
-};
+using tls_policy = tlspp_policy<counted_socket>;
 #endif
 
 template <class Policy>
@@ -179,7 +107,8 @@ class tcp_impl final : public tcp_subject {
   };
 
  public:
-  explicit tcp_impl(const loopback_options& o) : policy_{o} {}
+  explicit tcp_impl(const loopback_options& o)
+      : policy_{tls_files{o.ca_file, o.cert_file, o.key_file}} {}
 
   void open(int n) override { pairs_ = connect_pairs(n); }
 
@@ -201,10 +130,26 @@ class tcp_impl final : public tcp_subject {
     run();
   }
 
-  void handshakes(int clients, int per_client) override {
-    ::asio::co_spawn(io_, accept_loop(clients * per_client), rethrow);
-    for (int i = 0; i < clients; ++i) ::asio::co_spawn(io_, client_loop(per_client), rethrow);
-    run();
+  void handshakes(int clients, int per_client, int threads) override {
+    if (threads <= 1) {
+      ::asio::co_spawn(io_, accept_loop(io_, acceptor_, clients * per_client, false), rethrow);
+      for (int i = 0; i < clients; ++i) {
+        ::asio::co_spawn(io_, client_loop(io_.get_executor(), acceptor_, per_client), rethrow);
+      }
+      run();
+      return;
+    }
+    // The acceptor and each client on a strand: a client's connections run
+    // one after another on its strand, and each accepted connection gets a
+    // strand of its own, where its stream is made (server::accept, from
+    // whichever thread runs it) and all its operations run.
+    ::asio::co_spawn(pool_acceptor_.get_executor(),
+                     accept_loop(pool_io_, pool_acceptor_, clients * per_client, true), rethrow);
+    for (int i = 0; i < clients; ++i) {
+      const ::asio::any_io_executor strand = ::asio::make_strand(pool_io_);
+      ::asio::co_spawn(strand, client_loop(strand, pool_acceptor_, per_client), rethrow);
+    }
+    run_threads(threads);
   }
 
   socket_calls count_calls(std::size_t bytes, int round_trips) override {
@@ -246,6 +191,28 @@ class tcp_impl final : public tcp_subject {
   void run() {
     io_.restart();
     io_.run();
+  }
+
+  /// Runs pool_io_ on `threads` threads (this one among them); rethrows the
+  /// first exception any of them saw, once all have stopped.
+  void run_threads(int threads) {
+    pool_io_.restart();
+    std::exception_ptr failed;
+    std::mutex m;
+    auto body = [&] {
+      try {
+        pool_io_.run();
+      } catch (...) {
+        const std::scoped_lock lock{m};
+        if (!failed) failed = std::current_exception();
+        pool_io_.stop();
+      }
+    };
+    std::vector<std::thread> others;
+    for (int i = 1; i < threads; ++i) others.emplace_back(body);
+    body();
+    for (auto& t : others) t.join();
+    rethrow(failed);
   }
 
   static void no_delay(tcp::socket& s) { s.set_option(tcp::no_delay(true)); }
@@ -310,16 +277,24 @@ class tcp_impl final : public tcp_subject {
     co_await ::asio::async_read(client, ::asio::buffer(&byte, 1), use_awaitable);
   }
 
-  awaitable<void> accept_loop(int total) {
+  /// Accepts `total` connections; with `strands`, each one's socket (and
+  /// so its stream and its operations) on a new strand of `io`.
+  awaitable<void> accept_loop(::asio::io_context& io, tcp::acceptor& acceptor, int total,
+                              bool strands) {
     for (int i = 0; i < total; ++i) {
-      tcp::socket s = co_await acceptor_.async_accept(use_awaitable);
+      const ::asio::any_io_executor where = strands
+                                                ? ::asio::any_io_executor{::asio::make_strand(io)}
+                                                : ::asio::any_io_executor{io.get_executor()};
+      tcp::socket s = co_await acceptor.async_accept(where, use_awaitable);
       no_delay(s);
-      ::asio::co_spawn(io_, serve_one(policy_.server(std::move(s))), rethrow);
+      ::asio::co_spawn(where, serve_one(std::move(s)), rethrow);
     }
   }
 
-  /// Handshake, one byte for the client to wait for, then the client's reset.
-  static awaitable<void> serve_one(std::unique_ptr<stream_type> s) {
+  /// Accepts the TLS connection on the socket's executor (server::accept),
+  /// handshake, one byte for the client to wait for, then the client's reset.
+  awaitable<void> serve_one(tcp::socket socket) {
+    const std::unique_ptr<stream_type> s = policy_.server(std::move(socket));
     co_await Policy::server_handshake(*s);
     const char byte = 'k';
     co_await ::asio::async_write(*s, ::asio::buffer(&byte, 1), use_awaitable);
@@ -327,10 +302,10 @@ class tcp_impl final : public tcp_subject {
     co_await s->next_layer().async_read_some(::asio::buffer(&ignored, 1), as_tuple_awaitable);
   }
 
-  awaitable<void> client_loop(int count) {
+  awaitable<void> client_loop(::asio::any_io_executor where, tcp::acceptor& acceptor, int count) {
     for (int i = 0; i < count; ++i) {
-      tcp::socket c{io_};
-      co_await c.async_connect(acceptor_.local_endpoint(), use_awaitable);
+      tcp::socket c{where};
+      co_await c.async_connect(acceptor.local_endpoint(), use_awaitable);
       no_delay(c);
       std::unique_ptr<stream_type> s = policy_.client(std::move(c));
       co_await Policy::client_handshake(*s);
@@ -344,6 +319,11 @@ class tcp_impl final : public tcp_subject {
   Policy policy_;
   ::asio::io_context io_{1};
   tcp::acceptor acceptor_{io_, {::asio::ip::address_v4::loopback(), 0}};
+  /// The multi-threaded handshakes' own io_context (its concurrency hint
+  /// lets threads share it, which io_'s hint of 1 forbids).
+  ::asio::io_context pool_io_{2};
+  tcp::acceptor pool_acceptor_{::asio::make_strand(pool_io_),
+                               {::asio::ip::address_v4::loopback(), 0}};
   std::vector<stream_pair> pairs_;
 };
 
@@ -357,16 +337,18 @@ struct subject_entry {
 
 std::vector<result> run_loopback(const loopback_options& o, void (*progress)(const std::string&),
                                  int& errors) {
-  const std::string section = "Loopback TCP, client and server in one thread";
+  const std::string section =
+      "Loopback TCP, client and server in one io_context on one thread (unless the row says 2)";
   const std::string heap_section = "Heap per idle established stream, loopback TCP (" +
                                    std::to_string(o.heap_connections) + " connections)";
   const std::string setting = "default versions (TLS 1.3) and cipher, ECDSA P-256";
   auto wanted = [&](const std::string& id) {
     return o.only.empty() || id.find(o.only) != std::string::npos;
   };
-  const char* ids[] = {"tcp-bulk-1",     "tcp-bulk-64",     "tcp-handshake-64", "tcp-echo-p50",
-                       "tcp-echo-p99",   "tcp-heap-client", "tcp-heap-server",  "tcp-reads-bulk",
-                       "tcp-sends-bulk", "tcp-reads-echo"};
+  const char* ids[] = {
+      "tcp-bulk-1",     "tcp-bulk-64",    "tcp-handshake-64", "tcp-handshake-64-2threads",
+      "tcp-echo-p50",   "tcp-echo-p99",   "tcp-heap-client",  "tcp-heap-server",
+      "tcp-reads-bulk", "tcp-sends-bulk", "tcp-reads-echo"};
   if (std::none_of(std::begin(ids), std::end(ids), wanted)) return {};
 
   std::vector<result> rows;
@@ -404,13 +386,13 @@ std::vector<result> run_loopback(const loopback_options& o, void (*progress)(con
     }
   };
 #if TLSPP_BENCH_HAVE_TLSPP_ASIO
-  add(impl_tlspp_asio, [&] { return std::make_unique<tcp_impl<tlspp_policy> >(o); });
+  add(impl_tlspp_asio, [&] { return std::make_unique<tcp_impl<tls_policy> >(o); });
 #else
   if (o.impl.empty() || o.impl == impl_tlspp_asio) {
     missing.emplace_back(impl_tlspp_asio, "tlspp::asio::stream is not in this build");
   }
 #endif
-  add(impl_asio_ssl, [&] { return std::make_unique<tcp_impl<asio_ssl_policy> >(o); });
+  add(impl_asio_ssl, [&] { return std::make_unique<tcp_impl<ssl_policy> >(o); });
 
   auto missing_rows = [&](const std::string& id, const std::string& title, const std::string& sect,
                           const std::string& unit, bool higher) {
@@ -468,18 +450,80 @@ std::vector<result> run_loopback(const loopback_options& o, void (*progress)(con
               return double(per) * conns / seconds_of([&] { s.bulk(conns, per); }) / 1e6;
             });
   }
+  // Connections per client in a handshake sample, calibrated once on one thread.
+  const int clients = open_pairs;
+  int handshakes_per_client = 0;
+  auto per_client = [&] {
+    if (handshakes_per_client == 0) {
+      handshakes_per_client = static_cast<int>(
+          o.amount != 0
+              ? o.amount
+              : calibrate([&](std::size_t n) { ref->handshakes(clients, static_cast<int>(n), 1); },
+                          1, o.sample_seconds));
+    }
+    return handshakes_per_client;
+  };
   if (ref != nullptr && wanted("tcp-handshake-64")) {
-    const int clients = open_pairs;
-    const auto per = static_cast<int>(
-        o.amount != 0
-            ? o.amount
-            : calibrate([&](std::size_t n) { ref->handshakes(clients, static_cast<int>(n)); }, 1,
-                        o.sample_seconds));
+    const int per = per_client();
     measure("tcp-handshake-64",
             "full handshakes, " + std::to_string(clients) + " concurrent clients", "handshakes/s",
             [clients, per](tcp_subject& s) {
-              return double(clients) * per / seconds_of([&] { s.handshakes(clients, per); });
+              return double(clients) * per / seconds_of([&] { s.handshakes(clients, per, 1); });
             });
+  }
+  if (ref != nullptr && wanted("tcp-handshake-64-2threads")) {
+    // Two threads share the work, so this row times the wall clock: thread
+    // CPU time would see one thread's half. The same rounds also time each
+    // stream on one thread by the wall clock, for the 2 ÷ 1 thread ratio in
+    // the note (the 1-thread row above is CPU time, which a shared machine
+    // does not inflate).
+    const std::string id = "tcp-handshake-64-2threads";
+    const std::string title =
+        "full handshakes, " + std::to_string(clients) + " concurrent clients, 2 threads";
+    progress(id);
+    missing_rows(id, title, section, "handshakes/s", true);
+    const int per = per_client();
+    auto rate = [clients, per](tcp_subject& s, int threads) {
+      const auto start = bench_clock::now();
+      s.handshakes(clients, per, threads);
+      const std::chrono::duration<double> t = bench_clock::now() - start;
+      return double(clients) * per / t.count();
+    };
+    std::vector<sample_fn> cases;
+    for (int threads : {2, 1}) {
+      for (auto& s : subjects) {
+        tcp_subject* subject = s.subject.get();
+        cases.push_back([rate, subject, threads] { return rate(*subject, threads); });
+      }
+    }
+    std::vector<result> new_rows;
+    for (auto& s : subjects) {
+      result r = row(id, title, section, s.name, "handshakes/s", true);
+      r.protocol = s.info.version;
+      r.cipher = s.info.cipher;
+      new_rows.push_back(r);
+    }
+    try {
+      const auto values = interleave(cases, o.rounds);
+      for (std::size_t i = 0; i < new_rows.size(); ++i) {
+        const std::vector<double>& two = values[i];
+        const std::vector<double>& one = values[i + new_rows.size()];
+        std::vector<double> scaling;
+        for (std::size_t k = 0; k < two.size(); ++k) scaling.push_back(two[k] / one[k]);
+        char note[200];
+        std::snprintf(note, sizeof note,
+                      "wall time; 2 threads ÷ 1 thread (wall time, same rounds): %.2f, "
+                      "1 thread %.0f/s",
+                      median(scaling), median(one));
+        new_rows[i].values = two;
+        new_rows[i].note = note;
+      }
+    } catch (const std::exception& ex) {
+      ++errors;
+      progress("  failed: " + std::string{ex.what()});
+      for (auto& r : new_rows) r.note = ex.what();
+    }
+    rows.insert(rows.end(), new_rows.begin(), new_rows.end());
   }
   if (ref != nullptr && (wanted("tcp-echo-p50") || wanted("tcp-echo-p99"))) {
     std::vector<double> scratch;

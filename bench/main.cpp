@@ -8,23 +8,18 @@
 // implementation alone and --amount fixes the sample size (bytes for bulk
 // transfers, count for handshakes) instead of calibrating it by time: with
 // both, two runs under `valgrind --tool=callgrind` do the same work.
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "asio_tcp.hpp"
@@ -534,8 +529,8 @@ class bench_run {
 
   void write() {
     run_info info;
-    info.date = now();
-    info.machine = machine();
+    info.date = utc_now();
+    info.machine = machine_description();
     info.backend = backend_;
     info.system_libtls = system_libtls_;
     info.backend_features = tlspp::describe(tlspp::get_backend_features());
@@ -551,29 +546,6 @@ class bench_run {
     write_markdown(opt_.out / "bench.md", info, results_);
     write_gnuplot(opt_.out, info, results_);
     progress("wrote " + (opt_.out / "bench.json").string() + ", bench.md, bench.dat, bench.gp");
-  }
-
-  static std::string now() {
-    const std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
-    return buf;
-  }
-
-  static std::string machine() {
-    std::string cpu;
-    std::ifstream in{"/proc/cpuinfo"};
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind("model name", 0) == 0) {
-        cpu = line.substr(line.find(':') + 2);
-        break;
-      }
-    }
-    utsname u{};
-    uname(&u);
-    return (cpu.empty() ? std::string{u.machine} : cpu) + ", " +
-           std::to_string(std::thread::hardware_concurrency()) + " CPUs, " + u.sysname + " " +
-           u.release;
   }
 
   options opt_;

@@ -63,6 +63,15 @@ struct run_info {
   std::string command;
 };
 
+/// The CPU model, CPU count and kernel, for a report's header.
+std::string machine_description();
+/// "YYYY-MM-DD HH:MM UTC".
+std::string utc_now();
+/// `s` as a JSON string literal, quotes included.
+std::string json_string(const std::string& s);
+/// `v` as a JSON number (6 significant digits), or null when not finite.
+std::string json_number(double v);
+
 void write_json(const std::filesystem::path& file, const run_info& info,
                 const std::vector<result>& results);
 void write_markdown(const std::filesystem::path& file, const run_info& info,
