@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The two TLS streams the loopback benchmarks compare, configured alike:
 // tlspp::asio::stream and asio::ssl::stream over `Socket` (a tcp::socket,
 // or a layer over one), with the same certificates, versions and name

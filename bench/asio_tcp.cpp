@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "asio_tcp.hpp"
 
 #include <algorithm>

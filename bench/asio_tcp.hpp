@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Loopback TCP rows: tlspp::asio::stream against asio::ssl::stream, the
 // same certificates and cipher, client and server in one io_context.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "byte_queue.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 /* One direction of an in-memory pipe, in plain C: what one side wrote and
  * the other has not read yet. Every implementation of the memory-pipe
  * benchmarks moves its ciphertext through these same queues. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "cipher_ceiling.h"
 
 #include <openssl/evp.h>

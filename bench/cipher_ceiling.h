@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 /* The cipher's own limit: seal and open TLS-sized records with the AEAD the
  * connection negotiated, through OpenSSL's EVP interface, nothing else. One
  * thread that both sends and receives can deliver plaintext no faster than

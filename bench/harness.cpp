@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "harness.hpp"
 
 #include <time.h>

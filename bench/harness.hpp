@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Timing: samples of every implementation interleaved in rounds, so that
 // the machine's drift hits all of them alike.
 #pragma once

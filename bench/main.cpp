@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp-bench: tlspp against raw libtls, OpenSSL, asio::ssl and the cipher's
 // own limit, interleaved in one process. scripts/bench.sh builds and runs it.
 //

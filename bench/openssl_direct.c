@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "openssl_direct.h"
 
 #include <openssl/bio.h>

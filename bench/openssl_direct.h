@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 /* The engine under Debian's libtls, used directly: SSL_read/SSL_write over
  * a BIO pair, with contexts built once and shared, as an OpenSSL program
  * would do it. */

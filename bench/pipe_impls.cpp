@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "pipe_impls.hpp"
 
 #include <algorithm>

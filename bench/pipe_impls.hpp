@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The memory-pipe implementations behind one interface, so that the
 // workloads run each of them the same way, interleaved.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 /* What a memory-pipe workload asks of every implementation: the same
  * certificates, protocol versions and ciphers, in plain C so that the C
  * implementations (raw libtls, OpenSSL) read it as they are. */

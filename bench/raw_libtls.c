@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "raw_libtls.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 /* The floor: libtls's C API over the benchmark's byte queues, written the
  * way a C program would use it. tlspp must not be slower than this.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The results, and the files they are written to: bench.json (one record
 // per workload x implementation), bench.md (tables of medians and ratios)
 // and bench.dat + bench.gp (the gnuplot input for bench.png).

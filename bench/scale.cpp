@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp-scale: N TLS connections over loopback TCP, client and server
 // streams in one process, all established and held open at once, each with
 // a handshake and a 64-byte echo, then all closed with close_notify. It

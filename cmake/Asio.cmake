@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tlspp::asio: the header-only Asio layer (standalone Asio, Debian's
 # libasio-dev). Built only when asio.hpp is found.
 find_path(TLSPP_ASIO_INCLUDE_DIR asio.hpp)

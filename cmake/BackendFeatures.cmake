@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Detects, from the backend's header and symbols, which parts of the libtls API
 # it provides. Writes TLSPP_HAVE_<NAME> into a private generated header.
 # This list is the one list of optional libtls symbols: src/backend_calls.hpp

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Finds the libtls backend and exposes it as the target `tlspp_libtls`
 # (exported as tlspp::libtls), so that an installed static tlspp still knows
 # what to link against.

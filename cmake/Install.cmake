@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Installs the library, its headers, a CMake package (find_package(tlspp))
 # and a pkg-config file (pkg-config tlspp).
 include(CMakePackageConfigHelpers)

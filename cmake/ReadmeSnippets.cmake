@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Compiles every ```cpp block of README.md, so the README cannot drift from
 # the API. Each block is its own translation unit.
 function(tlspp_add_readme_snippets target readme)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A TLS echo server on tlspp::asio::stream: one thread, one coroutine per
 // connection, any number of clients at once.
 //

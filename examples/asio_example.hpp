@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // What the Asio examples share: the stream type, error wording, and the
 // accept loop that gives every client its own coroutine.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fetches one page over HTTPS with tlspp::asio::stream, offering ALPN
 // "http/1.1", and prints the status line and what the connection negotiated.
 //

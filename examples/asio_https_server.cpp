@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A small HTTPS server on tlspp::asio::stream: answers every GET with an
 // HTML page saying what the connection negotiated, ends each connection with
 // close_notify, and serves until interrupted. One thread, one coroutine per

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Checks tlspp-asio-https-server as a client sees it (CTest: example_asio_https_server).
 
     asio_https_server_test.py SERVER PKI_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fetches one page over HTTPS with Boost.Beast on tlspp::boost_asio::stream:
 // beast::http::async_write sends the request and beast::http::async_read
 // reads the response, both over the tlspp stream as they would over

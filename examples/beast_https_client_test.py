@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Checks tlspp-beast-https-client against two servers (CTest: example_beast_https_client).
 
     beast_https_client_test.py CLIENT HTTPS_SERVER OPENSSL PKI_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp demo: a TLS server and client in one process, first over an
 // in-memory transport, then over a loopback TCP socket, with the PKI the
 // build generated. Prints what was negotiated and how many bytes moved.

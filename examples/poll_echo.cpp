@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp-poll-echo: a TLS echo server and its clients in one thread, driven
 // by plain poll(2) on non-blocking sockets through tlspp::memory_transport.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // fuzz_api_sequence: the input is a program of API calls. Two client/server
 // pairs talk over in-memory wires whose callbacks take bytes in chunks,
 // answer wants, fail or end the stream as the input says, and may turn on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A tlspp::client connecting to "localhost" over a transport that delivers
 // arbitrary server bytes (see script in fuzz_support.hpp for the input's
 // layout); verification is on but in the insecure variants. Every call must

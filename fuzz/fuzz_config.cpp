@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::config built from arbitrary option strings, then a server and a
 // client configured with it and, when the input asks, a real in-memory
 // handshake with it. A tlspp::error is a fine answer; anything else (a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The fixed configs the handshake targets choose from (the script's
 // variant), and that make_corpus records its seeds with, so that a seed and
 // the config it meets agree.

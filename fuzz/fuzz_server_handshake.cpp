@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A tlspp::server accepting a connection from a peer that sends arbitrary
 // bytes (see script in fuzz_support.hpp for the input's layout). Every call
 // must end in a clear result: no crash, leak, hang or escaped exception.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // What the fuzz targets share: the test PKI, a scripted peer that feeds a
 // connection the fuzzer's bytes, and a driver that checks tlspp's promises
 // on every call.

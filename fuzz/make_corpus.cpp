@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Writes the seed corpus: real handshakes between tlspp clients and servers
 // (in memory, over the test PKI), each direction recorded and wrapped in the
 // handshake targets' script format; and hand-written option lists for

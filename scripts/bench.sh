@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Builds the benchmarks (Release) and runs them: tlspp against raw libtls,
 # OpenSSL, asio::ssl and the cipher's own limit, interleaved in one process.
 #

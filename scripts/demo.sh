@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Quick start, step 1: install what is missing, build tlspp, run the demo
 # (a TLS server and client in one process, in memory and over loopback).
 set -euo pipefail

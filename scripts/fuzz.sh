@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Builds the libFuzzer targets (fuzz/, clang, ASan+UBSan) and runs each for a
 # while over a copy of its seed corpus. Exits non-zero when any target finds
 # a crash, a leak, a timeout or an out-of-memory; prints executions, exec/s

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Installs, with apt-get, what building and testing tlspp needs on Debian 12.
 # Does nothing when everything is already there.
 set -euo pipefail

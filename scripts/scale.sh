@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Builds tlspp-scale (Release) and runs it: N TLS connections over loopback
 # TCP, client and server streams in one process, all held open at once, each
 # with a handshake and a 64-byte echo, then all closed with close_notify;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # The soak: 100 000 handshakes and 10 GiB echoed through one process
 # (tlspp-soak, Release build), sampling resident memory and heap in use every
 # 1000 handshakes. Writes OUTDIR/soak.csv, the summary to OUTDIR/soak.txt and

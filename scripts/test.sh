@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Quick start, step 2: the whole test suite, as CI runs it, on both libtls
 # backends: tlspp-openssl (backends/openssl, the default) and the system's
 # (Debian's libretls).
@@ -18,6 +19,10 @@ if command -v clang-format >/dev/null; then
 else
   echo "clang-format not found: skipped"
 fi
+echo "== licence: every source file has an SPDX line"
+missing=$(git ls-files '*.cpp' '*.hpp' '*.h' '*.c' '*.inc' '*.cmake' '*.sh' '*.py' '*.in' \
+  'CMakeLists.txt' '*/CMakeLists.txt' | xargs grep -L 'SPDX-License-Identifier: ISC' || true)
+if [ -n "$missing" ]; then echo "no SPDX line in: $missing"; exit 1; fi
 
 # The suite on one backend: a plain -Werror build, then ASan+UBSan.
 test_backend() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "alert_names.hpp"
 
 #include <array>

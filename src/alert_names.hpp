@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // TLS alert names, and the alerts behind libtls-bearssl's bare error numbers.
 // Pure functions: no libtls here, so the tests can call them on any backend.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The parts of the libtls API that not every backend provides, callable on
 // every backend: where the backend's header lacks a function, its stand-in
 // here reports failure. Private to src/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Strings on their way into libtls's C API.
 #pragma once
 

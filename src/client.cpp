@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "tlspp/client.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "tlspp/config.hpp"
 
 #include <fcntl.h>

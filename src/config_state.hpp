@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Private side of tlspp::config.
 #pragma once
 

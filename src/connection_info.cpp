@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include <chrono>
 #include <string>
 #include <string_view>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Private side of tlspp::connection: one libtls context and its transport.
 #pragma once
 

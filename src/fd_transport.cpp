@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "fd_transport.hpp"
 
 #include <netdb.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // fd_transport: a transport over file descriptors, for the socket forms.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "tlspp/features.hpp"
 
 #include <sys/stat.h>

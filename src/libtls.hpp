@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The one place tlspp includes <tls.h>: private to src/.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // loaded_file: file contents read (and, for keys, decrypted) by libtls.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "tlspp/memory_transport.hpp"
 
 #include <algorithm>

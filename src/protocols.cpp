@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "tlspp/protocols.hpp"
 
 #include <string>

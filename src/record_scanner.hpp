@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // record_scanner: follows the TLS record boundaries of what the peer sent.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "tlspp/server.hpp"
 
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // TLS alerts reported by number (libtls-bearssl's "unknown error (552)") are
 // spelled out in tlspp's messages: the translation itself on every backend,
 // and real failed handshakes wherever the backend gives only the number.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A coroutine TLS server on tlspp::asio::stream, as an application runs one:
 // many concurrent clients in one io_context and one thread, peers that reset
 // the connection, peers that stall in the handshake. Real loopback TCP, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // How many socket calls tlspp::asio::stream makes: small records that
 // arrived together take one read, a large record's body is read in place
 // with the next header, and one send carries several records. The stream

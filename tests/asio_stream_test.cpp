@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::asio::stream over real loopback TCP: completion tokens, composed
 // operations, the zero-copy receive path, cancellation, end of stream and
 // shutdown. Every scenario runs the io_context in the test thread under an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Transport callbacks: any callable, any chunk size, wants, errors and
 // exceptions, and no heap allocation per call.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::config: every option of config_options, on its success path and on
 // its failure path; a real handshake over memory_link wherever the option
 // changes one, otherwise what the config/context constructors do.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // connection::info(): every field of connection_info after a real handshake,
 // on both sides, and peer_cert_contains_name().
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::coro under a minimal single-threaded scheduler of our own: a
 // ready queue of coroutine handles, and memory_transport pairs pumped the
 // way a socket would move their bytes. Nothing here knows about Asio.

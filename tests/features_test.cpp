@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::get_backend_features(): what it reports matches what the backend does.
 #include <gtest/gtest.h>
 

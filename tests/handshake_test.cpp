@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Real handshakes between a libtls client and server over the in-memory
 // link: protocol versions, key types, bulk data, ALPN, SNI and mutual TLS.
 #include <gtest/gtest.h>

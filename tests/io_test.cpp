@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The I/O calls at their edges: garbage and cut streams, close_notify versus
 // truncation, empty buffers, calls in the wrong state.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Contexts over their lifetime: reset and reuse, moves, destruction without
 // I/O, and a thousand sessions without the heap growing.
 #include <gtest/gtest.h>

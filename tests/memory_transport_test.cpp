@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The sans-I/O transport: queues the caller pumps, zero copy on receive.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A man in the middle tampers with the records of real handshakes: a forged
 // close_notify, the end of the stream, a duplicated, swapped, corrupted or
 // dropped record, at every record position of TLS 1.2 and TLS 1.3, against

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::protocol_set: typed flags, and libtls's own protocol strings.
 #include <gtest/gtest.h>
 

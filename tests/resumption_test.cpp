@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Session resumption: a client keeps its session in a session_file, and a
 // second connection to the same server resumes it, with session tickets
 // (ticket_keys) or with server-side session IDs (session_id). Backends that

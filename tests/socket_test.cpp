@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The descriptor forms over real sockets and pipes: host/port, connect_socket,
 // connect_fds/accept_fds, accept_socket, blocking and non-blocking.
 //

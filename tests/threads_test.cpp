@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // One config, and one server, shared by many threads at once: the promises
 // of tlspp::config and tlspp::server::accept. CI runs this under
 // ThreadSanitizer with TLSPP_THREAD_HANDSHAKES=1000.

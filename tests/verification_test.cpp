@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Certificate verification: every way a server certificate can be bad fails
 // the client's handshake with a message that says why; revocation (CRL and
 // stapled OCSP) and chain depth are enforced; the insecure_* switches turn

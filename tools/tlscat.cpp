@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlscat: a netcat for TLS, built on tlspp's public API only (in the spirit
 // of OpenBSD's `nc -c`). `tlscat -h` lists the options; docs/tlscat.md has
 // examples.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlscat's command line: every option, its parsing and its help text.
 // Header-only: tlscat.cpp is the only translation unit that includes it.
 #pragma once

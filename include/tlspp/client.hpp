@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::client: the seed's `tls.client(conf)`.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::config: a libtls configuration, built once and shared by contexts.
 #pragma once
 

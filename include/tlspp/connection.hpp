@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::connection: one TLS connection, driven by the caller.
 #pragma once
 

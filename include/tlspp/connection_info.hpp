@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // What a handshake negotiated, and what the peer presented.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::coro: a connection's I/O calls as C++20 coroutines, for any
 // scheduler. Header-only; needs nothing but the standard library.
 //

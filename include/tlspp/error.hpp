@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp's one error model: a code to branch on, a message to show.
 #pragma once
 

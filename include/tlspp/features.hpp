@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // What the libtls backend tlspp was built against can do.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::io_result: what every I/O call of a connection reports.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::memory_transport: the sans-I/O transport that any event loop pumps.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Protocol versions a context may negotiate.
 #pragma once
 

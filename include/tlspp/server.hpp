@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::server: the seed's `tls.server(conf)`.
 #pragma once
 

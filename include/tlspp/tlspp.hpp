@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp: libtls for C++20. Include this, or the one header you need.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The user's side of the wire: how a connection moves ciphertext.
 #pragma once
 

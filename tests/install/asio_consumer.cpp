@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Built against an installed tlspp::asio when the package has it. It names
 // asio::io_service, which Asio hides under ASIO_NO_DEPRECATED: it compiles
 // only if linking tlspp::asio leaves that choice to the consumer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Built against an installed tlspp::boost_asio when the package has it. It
 // names boost::asio::io_service, which Boost hides under
 // BOOST_ASIO_NO_DEPRECATED: it compiles only if linking tlspp::boost_asio

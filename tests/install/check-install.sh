@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Installs the build tree into a scratch prefix, then builds and runs a small
 # consumer against it with find_package(tlspp) and with pkg-config.
 # Usage: check-install.sh BUILD_DIR SOURCE_DIR WORK_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Built against an installed tlspp, once through find_package and once
 // through pkg-config: proves the package works outside the source tree.
 #include <tlspp/tlspp.hpp>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """A TLS peer that misbehaves on purpose, for tlscat's hostile-input cases.
 
     hostile_peer.py MODE --pki DIR --listen          server role: tlscat connects

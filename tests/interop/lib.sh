@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash
 # Process plumbing for the interop cases (sourced by run-case.sh).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Interop and hostile-peer cases for tlscat (and so tlspp) against peers it
 # did not write: openssl s_server/s_client, gnutls-serv/gnutls-cli, curl,
 # and a Python peer that misbehaves on purpose.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Generate the tlspp test PKI into OUTDIR.
 #
 # Usage: make-pki.sh OUTDIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp-soak: many handshakes and much data through one process, sampling
 // resident memory and heap in use, to show that neither grows once warm.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Which Asio the Asio suites run on. tests/CMakeLists.txt compiles every
 // asio_*_test.cpp twice into tlspp_tests: on standalone Asio, and with
 // TLSPP_TEST_BOOST_ASIO defined on Boost.Asio. The suites spell the Asio

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The Asio suites' fixture: an io_context run in the test thread under a
 // deadline, a listening socket on 127.0.0.1, a TLS server and a client
 // config over the build's PKI, on either Asio (support/asio_flavour.hpp).

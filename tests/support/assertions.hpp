@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // GoogleTest assertions the suites share.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // What the tests accept from each libtls backend: a failure's reason in the
 // words of each TLS library, and run-time checks for what a backend lacks.
 // Nothing here names a backend: every decision comes from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A next layer for TLS streams that counts the reads and writes they make
 // on the socket under it. The Asio tests use it to prove how many socket
 // calls a record costs; the bench uses it to count them for both streams.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The one in-memory harness of the tests: a client and a server joined by
 // two byte queues, driven in one thread.
 #pragma once

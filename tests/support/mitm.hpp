@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A man in the middle for the tests: a client and a server joined in memory
 // (one thread, like memory_link.hpp), with each direction parsed into TLS
 // records that a test can drop, inject, replace, split, reorder, duplicate,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A TLS 1.3 server written with OpenSSL's own API, for what no libtls server
 // can be told to do: send a hundred session tickets before its data.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Test payloads and how to compare them without printing megabytes.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The test PKI that the build generates (tests/pki/make-pki.sh).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // temp_dir: a private scratch directory for one test.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 /*
  * tlspp-openssl: the libtls C API (as LibreSSL 3.7 and libretls 3.7 declare
  * it, TLS_API 20200120) implemented over OpenSSL 3.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The callback BIO: OpenSSL's reads and writes go straight to the caller's
 // tls_read_cb / tls_write_cb, with OpenSSL's own buffer. A want becomes a
 // BIO retry, and OpenSSL retries with the same buffer and size, so a read

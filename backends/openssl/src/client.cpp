@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Clients: the shared client SSL_CTX, connecting (by name, socket, file
 // descriptors or callbacks) and the client side of the handshake.
 #include <netdb.h>

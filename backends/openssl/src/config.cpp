@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tls_config: the options, their parsing and their errors.
 #include <arpa/inet.h>
 #include <strings.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // What a completed handshake negotiated, and the peer's certificate, kept
 // so that the tls_conn_* and tls_peer_cert_* calls only read. The peer
 // certificate's hash and its chain in PEM cost as much as a tenth of a

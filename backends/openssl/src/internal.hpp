@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp-openssl's private header: the libtls objects, the OpenSSL objects
 // they own, and the helpers every source file shares. Nothing here is part
 // of the API; everything but the tls.h functions is hidden.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Keypairs: from the config's PEM to OpenSSL objects, once per built
 // SSL_CTX.
 #include "internal.hpp"

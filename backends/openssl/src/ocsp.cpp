@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // OCSP: a server staples its keypair's response; a client checks a stapled
 // response (signature, status, freshness) with OpenSSL's OCSP functions, and
 // can require one; tls_ocsp_process_response checks a response the caller

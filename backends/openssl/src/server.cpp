@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Servers: the shared server SSL_CTX with every identity, SNI, ALPN,
 // accepting, and the server side of the handshake.
 #include "internal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Session resumption, TLS 1.2 and 1.3.
 //
 // Server: with a session lifetime, stateless tickets under the config's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Contexts: init, configure, reset and free; the handshake, read, write and
 // close every context runs; how an OpenSSL failure becomes a libtls result.
 #include <sys/socket.h>

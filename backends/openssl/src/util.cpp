@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Errors, files, hex and time helpers, and tls_load_file.
 #include <fcntl.h>
 #include <sys/stat.h>

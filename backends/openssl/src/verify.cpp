@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Verification: trust anchors and CRLs, the chain check, and the name
 // checks. OpenSSL does all the checking (X509_verify_cert with the host or
 // IP address set on the SSL's verify parameters, X509_check_host,

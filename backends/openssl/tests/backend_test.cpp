@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp-openssl's own decisions, through the libtls C API: what fails a
 // handshake, when a server issues session tickets, and how ticket keys
 // rotate. (Everything else is tlspp's suite, run on this backend.)

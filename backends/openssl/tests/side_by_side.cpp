@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Links tlspp-openssl and the system's libtls into one program and does a
 // handshake with each: the two share no symbol, each call lands in its own
 // library, and neither disturbs the other.

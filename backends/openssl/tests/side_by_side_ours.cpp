@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The tlspp-openssl half of the side-by-side test.
 #include <dlfcn.h>
 #include <tls.h>

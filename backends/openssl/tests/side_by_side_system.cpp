@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The system libtls half of the side-by-side test.
 #include <dlfcn.h>
 #include <tls.h>

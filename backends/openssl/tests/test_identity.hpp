@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A throwaway self-signed P-256 certificate for "localhost", made with
 // OpenSSL, for the backend's own tests.
 #pragma once

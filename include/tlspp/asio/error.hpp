@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::asio::error: the names asio::ssl users look for, on tlspp's codes.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::asio::shutdown_mode: what async_shutdown waits for.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::asio::stream: TLS over any standalone Asio stream, driven by tlspp.
 //
 // The stream is written once, in detail/stream_impl.hpp, for both Asios:

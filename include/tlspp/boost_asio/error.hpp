@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::boost_asio::error: tlspp's codes as boost::system::error_codes.
 #pragma once
 

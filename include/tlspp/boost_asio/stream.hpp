@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::boost_asio::stream: tlspp::asio::stream on Boost.Asio.
 //
 // The same implementation as <tlspp/asio/stream.hpp> (detail/stream_impl.hpp

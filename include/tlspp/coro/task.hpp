@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tlspp::coro::task: a lazy coroutine that runs when it is awaited.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Detail of tlspp::asio::stream: the guard of the flavour-included headers.
 //
 // stream_impl.hpp, stream_core.hpp, io_op.hpp and shutdown_op.hpp are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Detail of tlspp::asio::stream: the one loop that drives every operation.
 // Included once per flavour (flavour_check.hpp says how).
 #include "tlspp/asio/detail/flavour_check.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Detail of tlspp::asio::stream: close_notify out, the peer's in, a deadline.
 // Included once per flavour (flavour_check.hpp says how).
 #include "tlspp/asio/detail/flavour_check.hpp"

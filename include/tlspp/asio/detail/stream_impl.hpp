@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Detail of tlspp::asio::stream: the stream itself, for both flavours.
 // Included once per flavour by <tlspp/asio/stream.hpp> (tlspp::asio, on
 // standalone Asio) and <tlspp/boost_asio/stream.hpp> (tlspp::boost_asio, on
