@@ -39,12 +39,10 @@ void connection_state::fail(errc code, std::string message, io_status status) {
   failure_status = status;
 }
 
-void connection_state::check_not_busy(std::string_view call) const {
-  if (busy) [[unlikely]] {
-    throw error{errc::busy, call,
-                "called from inside the connection's own transport callback, while a call of "
-                "that connection is running"};
-  }
+void connection_state::throw_busy(std::string_view call) {
+  throw error{errc::busy, call,
+              "called from inside the connection's own transport callback, while a call of "
+              "that connection is running"};
 }
 
 void connection_state::forget_connection() noexcept {
@@ -167,16 +165,22 @@ constexpr std::string_view name_of(operation op) {
 
 constexpr io_result failed_result{io_status::failed, 0};
 
+// The failure paths below are marked cold and kept out of line, so that
+// the per-record path of recv() and send() stays short: on small records
+// the binding's cost is its share of the instruction cache as much as its
+// instruction count.
+
 /// Records a failure of `op` and returns its result.
-io_result fail(connection_state& st, operation op, errc code, std::string_view why,
-               io_status status = io_status::failed) {
+[[gnu::cold, gnu::noinline]] io_result fail(connection_state& st, operation op, errc code,
+                                            std::string_view why,
+                                            io_status status = io_status::failed) {
   st.fail(code, std::string{name_of(op)}.append(": ").append(why), status);
   return io_result{status, 0};
 }
 
 /// A failure libtls reported: its message, or the transport's when the
 /// transport failed (libtls would only say "read failed: Success").
-io_result libtls_failure(connection_state& st, operation op) {
+[[gnu::cold, gnu::noinline]] io_result libtls_failure(connection_state& st, operation op) {
   // Some backends report a cut stream as an error ("unexpected eof"),
   // others as end of stream: both are truncation once the handshake is
   // done, and end the handshake before. Checked first: OpenSSL answers the
@@ -209,7 +213,7 @@ io_result libtls_failure(connection_state& st, operation op) {
 
 /// The result of every call once the connection has failed or been cut:
 /// recv keeps reporting a cut as truncated; anything else fails.
-io_result failed_earlier(const connection_state& st, operation op) {
+[[gnu::cold, gnu::noinline]] io_result failed_earlier(const connection_state& st, operation op) {
   if (op == operation::read && st.failure_status == io_status::truncated) {
     return io_result{io_status::truncated, 0};
   }
@@ -217,7 +221,8 @@ io_result failed_earlier(const connection_state& st, operation op) {
 }
 
 /// Marks the connection failed by a callback's exception, then rethrows it.
-[[noreturn]] void rethrow_callback_exception(connection_state& st, operation op) {
+[[noreturn, gnu::cold, gnu::noinline]] void rethrow_callback_exception(connection_state& st,
+                                                                       operation op) {
   const std::exception_ptr e = std::exchange(st.callback_exception, nullptr);
   std::string why = std::string{name_of(op)}.append(": the transport callback threw");
   try {
@@ -262,21 +267,27 @@ namespace {
 /// a TLS 1.3 ticket or key update; calling again is then all they need.)
 constexpr int max_idle_wants = 1024;
 
-io_result drive_handshake(connection_state& st);
+[[gnu::noinline]] io_result drive_handshake(connection_state& st);
+
+/// A send() retried with fewer bytes than the call that wanted I/O.
+[[gnu::cold, gnu::noinline]] io_result send_retry_mismatch(connection_state& st,
+                                                           std::size_t offered);
 
 /// Runs one libtls I/O call until it completes or the transport really
 /// wants I/O, and turns its answer into an io_result.
-template <class Call>
-io_result drive(connection_state& st, operation op, Call&& call) {
+template <operation op, class Call>
+io_result drive(connection_state& st, Call&& call) {
   if (st.failed()) return failed_earlier(st, op);
-  if (st.io == nullptr) {
+  if (st.io == nullptr) [[unlikely]] {
     return fail(st, op, errc::misuse, "not connected (call connect() or accept())");
   }
-  if ((op == operation::read || op == operation::write) && !st.handshake_done) [[unlikely]] {
-    // libtls would run the handshake inside the read or write; running it
-    // apart makes a transport that ends mid-handshake a failed handshake,
-    // never a truncated read.
-    if (io_result r = drive_handshake(st); !r.ok()) return r;
+  if constexpr (op == operation::read || op == operation::write) {
+    if (!st.handshake_done) [[unlikely]] {
+      // libtls would run the handshake inside the read or write; running it
+      // apart makes a transport that ends mid-handshake a failed handshake,
+      // never a truncated read.
+      if (io_result r = drive_handshake(st); !r.ok()) return r;
+    }
   }
   for (int idle_wants = 0;;) {
     st.transport_want = io_status::ok;
@@ -334,9 +345,15 @@ io_result drive(connection_state& st, operation op, Call&& call) {
   }
 }
 
+io_result send_retry_mismatch(connection_state& st, std::size_t offered) {
+  return fail(st, operation::write, errc::send_retry_mismatch,
+              "retried with " + std::to_string(offered) + " bytes after a call with " +
+                  std::to_string(st.pending_send) + " wanted I/O: retry with the same data");
+}
+
 io_result drive_handshake(connection_state& st) {
-  return drive(st, operation::handshake,
-               [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
+  return drive<operation::handshake>(st,
+                                     [&] { return static_cast<ssize_t>(tls_handshake(st.ctx)); });
 }
 
 /// libtls takes at most INT_MAX bytes per call ("buflen too long", and the
@@ -355,10 +372,15 @@ connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
+namespace {
+[[noreturn, gnu::cold, gnu::noinline]] void throw_moved_from() {
+  throw error{errc::moved_from, "connection", "used after it was moved from"};
+}
+}  // namespace
+
 detail::connection_state& connection::live_state() const {
-  if (!state_) [[unlikely]] {
-    throw error{errc::moved_from, "connection", "used after it was moved from"};
-  }
+  if (!state_) [[unlikely]]
+    throw_moved_from();
   return *state_;
 }
 
@@ -378,8 +400,8 @@ io_result connection::recv(std::span<std::byte> buffer) {
   if (buffer.empty()) return {};
   const std::span<std::byte> b = detail::clamped(buffer);
   const detail::call_scope scope{st};
-  return detail::drive(st, detail::operation::read,
-                       [&] { return tls_read(st.ctx, b.data(), b.size()); });
+  return detail::drive<detail::operation::read>(
+      st, [&] { return tls_read(st.ctx, b.data(), b.size()); });
 }
 
 io_result connection::send(std::span<const std::byte> data) {
@@ -389,14 +411,11 @@ io_result connection::send(std::span<const std::byte> data) {
   if (data.empty()) return {};
   const std::span<const std::byte> b = detail::clamped(data);
   if (b.size() < st.pending_send) [[unlikely]] {
-    return detail::fail(st, detail::operation::write, errc::send_retry_mismatch,
-                        "retried with " + std::to_string(b.size()) + " bytes after a call with " +
-                            std::to_string(st.pending_send) +
-                            " wanted I/O: retry with the same data");
+    return detail::send_retry_mismatch(st, b.size());
   }
   const detail::call_scope scope{st};
-  const io_result r = detail::drive(st, detail::operation::write,
-                                    [&] { return tls_write(st.ctx, b.data(), b.size()); });
+  const io_result r = detail::drive<detail::operation::write>(
+      st, [&] { return tls_write(st.ctx, b.data(), b.size()); });
   if (r.want_io()) {
     st.pending_send = b.size();
   } else if (r.ok()) {
@@ -422,8 +441,8 @@ io_result connection::close() {
     return {};
   }
   const detail::call_scope scope{st};
-  const io_result r = detail::drive(st, detail::operation::close,
-                                    [&] { return static_cast<ssize_t>(tls_close(st.ctx)); });
+  const io_result r = detail::drive<detail::operation::close>(
+      st, [&] { return static_cast<ssize_t>(tls_close(st.ctx)); });
   if (r.ok()) st.close_done = true;
   return r;
 }

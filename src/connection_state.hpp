@@ -83,7 +83,11 @@ struct connection_state {
   /// Records a failure; later calls report it.
   void fail(errc code, std::string message, io_status status = io_status::failed);
   /// Throws tlspp::error (errc::busy) when a call of this connection is running.
-  void check_not_busy(std::string_view call) const;
+  void check_not_busy(std::string_view call) const {
+    if (busy) [[unlikely]]
+      throw_busy(call);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] static void throw_busy(std::string_view call);
   /// Drops the transport (telling it) and the per-connection state (not the context).
   void forget_connection() noexcept;
   /// Installs the transport: `owned` if set (then `io` points into it),
