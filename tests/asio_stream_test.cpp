@@ -182,10 +182,10 @@ ASIO_TEST_F(AsioStream, HandshakeAndEchoWithDeferred) {
   s.emplace(std::move(socket), client_conf);
 
   // Deferred operations are values: nothing starts until one is invoked.
-  auto handshake = s->async_handshake(tls_stream::client, "localhost", net::experimental::deferred);
-  auto send = net::async_write(*s, net::buffer(std::string_view{"hello, deferred!"}),
-                               net::experimental::deferred);
-  auto receive = net::async_read(*s, net::buffer(reply), net::experimental::deferred);
+  auto handshake = s->async_handshake(tls_stream::client, "localhost", TLSPP_TEST_DEFERRED);
+  auto send =
+      net::async_write(*s, net::buffer(std::string_view{"hello, deferred!"}), TLSPP_TEST_DEFERRED);
+  auto receive = net::async_read(*s, net::buffer(reply), TLSPP_TEST_DEFERRED);
   std::move(handshake)([&](error_code ec) {
     result = ec;
     if (ec) return io.stop();

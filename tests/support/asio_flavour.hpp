@@ -92,23 +92,47 @@ namespace tls_asio = ::tlspp::asio;
 #ifdef TLSPP_TEST_BOOST_ASIO
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #else
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
+#endif
+// as_tuple and deferred left `experimental` with Asio 1.24 (Boost 1.80); the
+// old names are deprecated there, and our targets build without deprecated names.
+#define TLSPP_TEST_ASIO_STABLE_TOKENS (TLSPP_TEST_ASIO_VERSION >= 102400)
+#if TLSPP_TEST_ASIO_STABLE_TOKENS
+#ifdef TLSPP_TEST_BOOST_ASIO
+#include <boost/asio/as_tuple.hpp>
+#else
+#include <asio/as_tuple.hpp>
+#endif
+#else
+#ifdef TLSPP_TEST_BOOST_ASIO
+#include <boost/asio/experimental/as_tuple.hpp>
+#else
+#include <asio/experimental/as_tuple.hpp>
+#endif
 #endif
 #define TLSPP_TEST_HAS_CANCELLATION 1
 #else
 #define TLSPP_TEST_HAS_CANCELLATION 0
 #endif
 #if TLSPP_TEST_ASIO_VERSION >= 102000
+#if TLSPP_TEST_ASIO_STABLE_TOKENS
+#ifdef TLSPP_TEST_BOOST_ASIO
+#include <boost/asio/deferred.hpp>
+#else
+#include <asio/deferred.hpp>
+#endif
+#define TLSPP_TEST_DEFERRED net::deferred
+#else
+#define TLSPP_TEST_DEFERRED net::experimental::deferred
 #ifdef TLSPP_TEST_BOOST_ASIO
 #include <boost/asio/experimental/deferred.hpp>
 #else
 #include <asio/experimental/deferred.hpp>
+#endif
 #endif
 #define TLSPP_TEST_HAS_DEFERRED 1
 #else
@@ -125,7 +149,11 @@ inline namespace TLSPP_TEST_ASIO_FLAVOUR {
 #if TLSPP_TEST_HAS_CANCELLATION
 
 /// Completes with the error code in a tuple instead of throwing it.
+#if TLSPP_TEST_ASIO_STABLE_TOKENS
+inline constexpr auto as_tuple_awaitable = net::as_tuple(net::use_awaitable);
+#else
 inline constexpr auto as_tuple_awaitable = net::experimental::as_tuple(net::use_awaitable);
+#endif
 
 /// Runs both operations at once and waits for the two.
 template <class A, class B>
