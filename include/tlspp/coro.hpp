@@ -12,6 +12,11 @@
 // connection's error_code() and error_message() say why.
 #pragma once
 
+/// \namespace tlspp::coro
+/// A connection's I/O calls as C++20 coroutines for any scheduler
+/// (<tlspp/coro.hpp>): each suspends on a want and hands its coroutine to a
+/// tlspp::coro::waiter, which resumes it when the transport can go on.
+
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
@@ -128,6 +133,7 @@ task<io_result> send(connection& conn, std::span<const std::byte> data, W& w) {
   co_return io_result{io_status::ok, sent};
 }
 
+/// The same, for text.
 template <waiter W>
 task<io_result> send(connection& conn, std::string_view data, W& w) {
   return coro::send(conn, std::as_bytes(std::span{data.data(), data.size()}), w);
