@@ -55,13 +55,25 @@ inline constexpr std::chrono::steady_clock::duration default_shutdown_timeout =
 /// SyncReadStream and SyncWriteStream, so asio::async_read, async_write,
 /// async_read_until, read and write work on it, with any completion token.
 ///
-///     tlspp::config conf{{.ca_file = "ca.pem"}};
-///     tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(socket), conf};
-///     co_await s.async_handshake(s.client, "example.org", asio::use_awaitable);
+/// \code
+/// #include <asio.hpp>
+/// #include <tlspp/asio/stream.hpp>
 ///
-///     tlspp::server srv{tlspp::config{{.key_file = "k.pem", .cert_file = "c.pem"}}};
-///     tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(accepted), srv};
-///     co_await s.async_handshake(s.server, asio::use_awaitable);
+/// asio::awaitable<void> connect_tls(asio::ip::tcp::socket socket) {
+///   tlspp::config conf{{.ca_file = "ca.pem"}};
+///   tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(socket), conf};
+///   co_await s.async_handshake(s.client, "example.org", asio::use_awaitable);
+/// }
+///
+/// tlspp::server make_server() {
+///   return tlspp::server{tlspp::config{{.key_file = "k.pem", .cert_file = "c.pem"}}};
+/// }
+///
+/// asio::awaitable<void> accept_tls(asio::ip::tcp::socket accepted, tlspp::server& srv) {
+///   tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(accepted), srv};
+///   co_await s.async_handshake(s.server, asio::use_awaitable);
+/// }
+/// \endcode
 ///
 /// End of stream: async_read_some fails with `asio::error::eof` only after
 /// the peer's close_notify; a peer that closes its side without one gives
