@@ -17,7 +17,7 @@ namespace tlspp {
 /// saying what the backend lacks.
 struct backend_features {
   long api_version = 0;        ///< TLS_API
-  bool tls1_3 = false;         ///< TLS 1.3 is negotiated (a probe handshake proves it)
+  bool tls1_3 = false;         ///< TLS 1.3 can be negotiated
   bool crl = false;            ///< `crl` and `crl_file` are accepted
   bool ocsp_stapling = false;  ///< serve and check stapled OCSP responses
   /// A server given ticket_keys (and a lifetime) resumes a client's session:
