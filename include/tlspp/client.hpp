@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: ISC
-// tlspp::client: the seed's `tls.client(conf)`.
+// tlspp::client: a libtls client context, tls_client(3).
 #pragma once
 
 #include <memory>
@@ -20,8 +20,11 @@ class client final : public connection {
   /// Creates and configures a client context; throws tlspp::error when
   /// libtls rejects the config.
   explicit client(const config& conf);
+  /// Takes over the context and its connection; the source is left moved-from.
   client(client&&) noexcept;
+  /// Frees this client's context (no I/O) and takes over the source's.
   client& operator=(client&&) noexcept;
+  /// Frees the context without any I/O: close() first to send close_notify.
   ~client();
 
   /// Forgets the connection (no I/O, like the destructor) and re-configures.

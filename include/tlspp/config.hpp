@@ -25,29 +25,39 @@ struct config_state;
 /// comes either from memory (PEM; DER for the OCSP staple) or from a file,
 /// never both.
 struct keypair {
-  std::optional<std::string> cert{};
-  std::optional<std::filesystem::path> cert_file{};
-  std::optional<std::string> key{};
-  std::optional<std::filesystem::path> key_file{};
+  std::optional<std::string> cert{};                 ///< Certificate chain (PEM), leaf first.
+  std::optional<std::filesystem::path> cert_file{};  ///< The same, from a file.
+  std::optional<std::string> key{};                  ///< Private key (PEM).
+  std::optional<std::filesystem::path> key_file{};   ///< The same, from a file.
   /// Password of an encrypted `key_file` (PEM/PKCS#8).
   std::optional<std::string> key_password{};
-  std::optional<std::string> ocsp_staple{};
-  std::optional<std::filesystem::path> ocsp_staple_file{};
+  std::optional<std::string> ocsp_staple{};                 ///< OCSP response (DER) to staple.
+  std::optional<std::filesystem::path> ocsp_staple_file{};  ///< The same, from a file.
 };
 
 /// Size of a session ticket key, fixed by libtls.
 inline constexpr std::size_t ticket_key_size = 48;
 
-/// A session ticket key with its revision (the seed's `{keyrev=, key=}`).
+/// A session ticket key with its revision, as tls_config_add_ticket_key(3)
+/// takes them.
 struct ticket_key {
+  /// Revision number: names the key in the tickets it protects.
   std::uint32_t keyrev = 0;
+  /// The secret; libtls copies it and wipes its copy when freed.
   std::array<std::byte, ticket_key_size> key{};
 };
 
 /// Every option of a libtls configuration, as an aggregate meant for
-/// designated initializers:
+/// designated initializers, named in the order they are declared here (C++
+/// requires it):
 ///
-///     tlspp::config conf{{.ca_file = "ca.pem", .alpn = {"h2", "http/1.1"}}};
+/// \code
+/// #include <tlspp/config.hpp>
+///
+/// tlspp::config make_client_config() {
+///   return tlspp::config{{.alpn = {"h2", "http/1.1"}, .ca_file = "ca.pem"}};
+/// }
+/// \endcode
 ///
 /// An unset optional or a false flag leaves libtls's default, and libtls's
 /// default verifies the peer's certificate, its name and its validity time:
@@ -75,7 +85,7 @@ struct config_options {
   /// `-----BEGIN CERTIFICATE-----` block: without one some backends trust
   /// nothing and others the system's roots, so tlspp refuses it.
   std::optional<std::string> ca{};
-  std::optional<std::filesystem::path> ca_file{};
+  std::optional<std::filesystem::path> ca_file{};  ///< Trusted CA certificates, from a file.
   /// A directory of CA certificates named by subject hash (`openssl rehash`),
   /// read during each handshake. Exclusive with `ca` and `ca_file`: libtls
   /// would ignore it beside them.
@@ -83,22 +93,22 @@ struct config_options {
 
   /// Own private key: a server's, or a client's for mutual TLS.
   std::optional<std::string> key{};
-  std::optional<std::filesystem::path> key_file{};
+  std::optional<std::filesystem::path> key_file{};  ///< Own private key, from a file.
   /// Password of an encrypted `key_file`: 1 to 1023 bytes (libtls passes no
   /// more to OpenSSL), no NUL byte.
   std::optional<std::string> key_password{};
 
   /// Own certificate chain (PEM): the leaf first, then intermediates.
   std::optional<std::string> cert{};
-  std::optional<std::filesystem::path> cert_file{};
+  std::optional<std::filesystem::path> cert_file{};  ///< Own certificate chain, from a file.
 
   /// OCSP response (DER) a server staples to its handshake; never empty.
   std::optional<std::string> ocsp_staple{};
-  std::optional<std::filesystem::path> ocsp_staple_file{};
+  std::optional<std::filesystem::path> ocsp_staple_file{};  ///< OCSP response, from a file.
 
   /// Certificate revocation lists (PEM) checked against the peer's chain.
   std::optional<std::string> crl{};
-  std::optional<std::filesystem::path> crl_file{};
+  std::optional<std::filesystem::path> crl_file{};  ///< Revocation lists, from a file.
 
   /// More keypairs, chosen by SNI. When neither `cert` nor `key` is set the
   /// first keypair becomes the default one.
@@ -129,7 +139,9 @@ struct config_options {
   /// Maximum depth of the peer's certificate chain.
   std::optional<int> verify_depth{};
 
+  /// Server: pick the cipher by the client's preference order (less secure).
   bool prefer_ciphers_client = false;
+  /// Server: pick the cipher by its own preference order (libtls's default).
   bool prefer_ciphers_server = false;
   /// Don't verify the peer's certificate chain. Insecure. libtls then also
   /// skips the stapled OCSP check: a "revoked" staple passes unseen.

@@ -28,7 +28,7 @@ struct connection_state_deleter {
 /// what a function that works on either takes (by reference).
 ///
 /// Every I/O call returns an io_result and never blocks unless the transport
-/// does. On io_status::want_recv or ::want_send, yield and call the same
+/// does. On io_status::want_recv or io_status::want_send, yield and call the same
 /// function again later (with the same data, for send()): nothing is lost
 /// between retries. A want always means the transport asked for I/O. A
 /// transport callback that throws has its exception rethrown from the call
@@ -69,6 +69,7 @@ class connection {
   /// bytes, starting with the same ones (fewer fails the connection with
   /// errc::send_retry_mismatch).
   io_result send(std::span<const std::byte> data);
+  /// The same, for text.
   io_result send(std::string_view data);
 
   /// Sends close_notify, once; it does not wait for the peer's (a recv()
@@ -104,6 +105,8 @@ class connection {
   [[nodiscard]] void* native_handle() const noexcept;
 
  protected:
+  /// \cond internal
+  // For client and server_connection only: not part of the API.
   using state_ptr = std::unique_ptr<detail::connection_state, detail::connection_state_deleter>;
   explicit connection(state_ptr state) noexcept;
   connection(connection&&) noexcept;
@@ -113,6 +116,7 @@ class connection {
   /// The state, or throws tlspp::error (errc::moved_from).
   detail::connection_state& live_state() const;
   state_ptr state_;
+  /// \endcond
 };
 
 }  // namespace tlspp

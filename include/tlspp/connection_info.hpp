@@ -22,12 +22,13 @@ struct peer_certificate {
   /// Validity period; none when the backend cannot read it
   /// (backend_features::peer_cert_times).
   std::optional<std::chrono::system_clock::time_point> not_before;
-  std::optional<std::chrono::system_clock::time_point> not_after;
+  std::optional<std::chrono::system_clock::time_point> not_after;  ///< End of the validity period.
   /// The chain the peer sent, leaf first, as standard PEM ("CERTIFICATE"
   /// blocks, 64-column base64) whatever the backend's own spelling.
   std::string chain_pem;
 };
 
+/// A certificate's status in an OCSP response (RFC 6960).
 enum class ocsp_cert_status { good, revoked, unknown };
 
 /// A stapled OCSP response, as libtls validated it.
@@ -36,11 +37,14 @@ struct ocsp_response {
   std::string result;
   /// OCSP response status (0: successful; TLS_OCSP_RESPONSE_* otherwise).
   int response_status = 0;
-  ocsp_cert_status cert_status = ocsp_cert_status::unknown;
+  ocsp_cert_status cert_status = ocsp_cert_status::unknown;  ///< The certificate's status.
   /// CRL reason code when revoked.
   int crl_reason = 0;
+  /// When the response was produced.
   std::optional<std::chrono::system_clock::time_point> this_update;
+  /// When a newer response will be available; none if the responder did not say.
   std::optional<std::chrono::system_clock::time_point> next_update;
+  /// When the certificate was revoked, if it was.
   std::optional<std::chrono::system_clock::time_point> revocation_time;
   /// The OCSP responder URL of the certificate, if it names one.
   std::optional<std::string> url;
@@ -56,7 +60,7 @@ struct connection_info {
   /// (a client connecting to an IP address sends none). Client: the name it
   /// connected to and verified the certificate against.
   std::optional<std::string> servername;
-  bool session_resumed = false;
+  bool session_resumed = false;  ///< The handshake resumed an earlier session.
   /// None when the peer sent no certificate (a client without one).
   std::optional<peer_certificate> peer;
   /// None when the server stapled no OCSP response, and when libtls did not

@@ -12,6 +12,11 @@
 // connection's error_code() and error_message() say why.
 #pragma once
 
+/// \namespace tlspp::coro
+/// A connection's I/O calls as C++20 coroutines for any scheduler
+/// (<tlspp/coro.hpp>): each suspends on a want and hands its coroutine to a
+/// tlspp::coro::waiter, which resumes it when the transport can go on.
+
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
@@ -24,9 +29,34 @@
 
 namespace tlspp::coro {
 
-/// The one thing a scheduler provides: an object with
+/// The one thing a scheduler provides: an object with a member
+/// `void wait(tlspp::io_status want, std::coroutine_handle<> h)`, such as
+/// this one, for a loop on one thread:
 ///
-///     void wait(tlspp::io_status want, std::coroutine_handle<> h);
+/// \code
+/// #include <tlspp/coro.hpp>
+///
+/// #include <coroutine>
+/// #include <vector>
+///
+/// // Keeps each suspended operation; the loop resumes them (and clears the
+/// // list) once the socket is readable or writable.
+/// struct loop_waiter {
+///   std::vector<std::coroutine_handle<>> wanting_recv, wanting_send;
+///   void wait(tlspp::io_status want, std::coroutine_handle<> h) {
+///     (want == tlspp::io_status::want_recv ? wanting_recv : wanting_send).push_back(h);
+///   }
+/// };
+/// static_assert(tlspp::coro::waiter<loop_waiter>);
+///
+/// // Echoes one message back.
+/// tlspp::coro::task<tlspp::io_result> echo_once(tlspp::connection& conn, loop_waiter& w) {
+///   std::byte buf[1024];
+///   const tlspp::io_result r = co_await tlspp::coro::recv(conn, buf, w);
+///   if (!r) co_return r;
+///   co_return co_await tlspp::coro::send(conn, std::span<const std::byte>{buf, r.bytes}, w);
+/// }
+/// \endcode
 ///
 /// An operation calls `w.wait(want, h)` after its coroutine `h` has
 /// suspended, because the connection answered `want`:
@@ -128,6 +158,7 @@ task<io_result> send(connection& conn, std::span<const std::byte> data, W& w) {
   co_return io_result{io_status::ok, sent};
 }
 
+/// The same, for text.
 template <waiter W>
 task<io_result> send(connection& conn, std::string_view data, W& w) {
   return coro::send(conn, std::as_bytes(std::span{data.data(), data.size()}), w);

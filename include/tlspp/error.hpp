@@ -59,6 +59,8 @@ enum class errc : int {
 /// The category of errc ("tlspp"), one instance per program.
 [[nodiscard]] const std::error_category& error_category() noexcept;
 
+/// Makes `std::error_code ec = tlspp::errc::truncated;` work, and
+/// comparisons such as `ec == tlspp::errc::truncated`.
 [[nodiscard]] inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
@@ -72,8 +74,11 @@ enum class errc : int {
 /// libtls-bearssl gives only an alert's number, its name is added).
 class error : public std::runtime_error {
  public:
+  /// An error of kind `code`, raised by `where` (a call or config option),
+  /// explained by `message`.
   error(errc code, std::string_view where, std::string_view message);
 
+  /// What went wrong, to branch on: a tlspp::errc.
   [[nodiscard]] std::error_code code() const noexcept { return make_error_code(code_); }
   /// The call or option that failed.
   [[nodiscard]] const std::string& where() const noexcept { return where_; }

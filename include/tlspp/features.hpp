@@ -16,9 +16,9 @@ namespace tlspp {
 /// fails with tlspp::error (errc::unsupported) when the config is built,
 /// saying what the backend lacks.
 struct backend_features {
-  long api_version = 0;  ///< TLS_API
-  bool tls1_3 = false;
-  bool crl = false;
+  long api_version = 0;        ///< TLS_API
+  bool tls1_3 = false;         ///< TLS 1.3 can be negotiated
+  bool crl = false;            ///< `crl` and `crl_file` are accepted
   bool ocsp_stapling = false;  ///< serve and check stapled OCSP responses
   /// A server given ticket_keys (and a lifetime) resumes a client's session:
   /// a second connection with the first one's session file resumes on both
@@ -42,9 +42,9 @@ struct backend_features {
   /// next connection (tlspp-openssl; no libtls does). A config never shares
   /// its sessions with another, and a session file replaces the cache.
   bool client_session_cache = false;
-  bool ca_path = false;
-  bool dheparams = false;
-  bool ecdhecurves = false;
+  bool ca_path = false;      ///< `ca_path` is accepted
+  bool dheparams = false;    ///< `dheparams` is accepted
+  bool ecdhecurves = false;  ///< `ecdhecurves` is accepted
   /// verify_client_optional verifies the certificate a client sends. False
   /// also where the backend would let a certificate it cannot verify through
   /// and report it as the peer's: tlspp refuses the option there.
@@ -55,7 +55,7 @@ struct backend_features {
   /// config::clear_keys() leaves the servers configured before it working
   /// (some backends' servers read the keys from the config at each handshake).
   bool clear_keys = false;
-  bool cipher_strength = false;
+  bool cipher_strength = false;        ///< connection_info::cipher_strength is reported
   bool encrypted_keys = false;         ///< key_password (tls_load_file)
   bool peer_cert_common_name = false;  ///< from libtls itself; else parsed from the subject
   bool peer_cert_issuer = false;       ///< peer_certificate::issuer is reported
@@ -69,7 +69,9 @@ struct backend_features {
 /// The linked backend's capabilities (computed once, thread-safe).
 const backend_features& get_backend_features();
 
-/// A one-line description, e.g. "libtls API 20200120, TLS 1.3, CRL, OCSP...".
+/// A one-line description for logs and bug reports, naming each capability
+/// and each one missing, e.g. "libtls API 20200120, TLS 1.3, CRL, OCSP
+/// stapling, no session tickets...". tlspp-openssl names itself first.
 std::string describe(const backend_features& features);
 
 }  // namespace tlspp

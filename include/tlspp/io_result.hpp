@@ -8,6 +8,7 @@
 
 namespace tlspp {
 
+/// What an I/O call of a connection did.
 enum class io_status : std::uint8_t {
   /// Done: `bytes` moved (recv/send), or the handshake/close completed.
   ok,
@@ -33,15 +34,19 @@ enum class io_status : std::uint8_t {
 /// libtls keeps it on the context. Ignoring a result is a compiler warning:
 /// a send() may move only a prefix, and any call may want I/O.
 struct [[nodiscard]] io_result {
-  io_status status = io_status::ok;
+  io_status status = io_status::ok;  ///< What the call did.
   /// Bytes received or sent (only with io_status::ok).
   std::size_t bytes = 0;
 
+  /// The call succeeded.
   [[nodiscard]] constexpr bool ok() const noexcept { return status == io_status::ok; }
+  /// The call wants I/O (want_recv or want_send): yield, then call again.
   [[nodiscard]] constexpr bool want_io() const noexcept {
     return status == io_status::want_recv || status == io_status::want_send;
   }
+  /// ok(), for `if (!r) return r;`.
   constexpr explicit operator bool() const noexcept { return ok(); }
+  /// Same status and byte count.
   friend constexpr bool operator==(io_result, io_result) noexcept = default;
 };
 static_assert(std::is_trivially_copyable_v<io_result>);

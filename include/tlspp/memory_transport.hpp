@@ -101,6 +101,7 @@ class memory_transport final : public transport {
 
   // --- accounting --------------------------------------------------------
 
+  /// Where the ciphertext went: how much was copied, how much not.
   struct statistics {
     /// Ciphertext libtls found already in its own buffer.
     std::size_t received_in_place = 0;
@@ -112,6 +113,7 @@ class memory_transport final : public transport {
     /// Ciphertext copied into the outbox.
     std::size_t sent_copied = 0;
   };
+  /// The counts since construction or the last reset().
   [[nodiscard]] const statistics& stats() const noexcept { return stats_; }
 
   /// Test hook: makes the next in-place retry behave as if libtls had
@@ -122,7 +124,11 @@ class memory_transport final : public transport {
   /// buffer, statistics. For reuse by a new connection.
   void reset() noexcept;
 
+  /// Called by the connection: hands libtls queued bytes, or remembers its
+  /// buffer and answers want_recv (end of stream once it is all read).
   transfer read(std::span<std::byte> buffer) override;
+  /// Called by the connection: queues ciphertext in the outbox, or answers
+  /// want_send when the outbox is full.
   transfer write(std::span<const std::byte> buffer) override;
   /// The connection is gone: libtls's buffer with it (bytes the caller put
   /// there are dropped along with the connection).

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: ISC
-// tlspp::server: the seed's `tls.server(conf)`.
+// tlspp::server: a libtls server context, tls_server(3), and what it accepts.
 #pragma once
 
 #include <memory>
@@ -21,8 +21,11 @@ class server;
 /// Move-only; a moved-from one throws tlspp::error (errc::moved_from).
 class server_connection final : public connection {
  public:
+  /// Takes over the connection; the source is left moved-from.
   server_connection(server_connection&&) noexcept;
+  /// Frees this connection (no I/O) and takes over the source's.
   server_connection& operator=(server_connection&&) noexcept;
+  /// Frees the connection without any I/O: close() first to send close_notify.
   ~server_connection();
 
  private:
@@ -44,7 +47,11 @@ class server {
   /// Creates and configures a server context; throws tlspp::error when
   /// libtls rejects the config (no certificate, key not matching...).
   explicit server(const config& conf);
+  /// Takes over the context; the source is left moved-from. Connections
+  /// already accepted are not affected.
   server(server&&) noexcept;
+  /// Releases this server's context (its connections keep what they need)
+  /// and takes over the source's.
   server& operator=(server&&) noexcept;
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -60,6 +67,7 @@ class server {
     return accept(std::unique_ptr<transport>{
         new detail::callback_transport<Read, Write>(std::move(read), std::move(write))});
   }
+  /// Over a transport the connection owns.
   [[nodiscard]] server_connection accept(std::unique_ptr<transport> io);
   /// Over a transport the caller owns; it must outlive the connection.
   [[nodiscard]] server_connection accept(transport& io);

@@ -2,6 +2,13 @@
 // tlspp: libtls for C++20. Include this, or the one header you need.
 #pragma once
 
+/// \namespace tlspp
+/// libtls for C++20: configs (tlspp::config), contexts (tlspp::client,
+/// tlspp::server) and their connections (tlspp::connection), over any
+/// transport (tlspp::transport, tlspp::memory_transport, two callables, or
+/// a socket). The coroutine helpers are in tlspp::coro, the Asio streams in
+/// tlspp::asio and tlspp::boost_asio.
+
 #include "tlspp/client.hpp"
 #include "tlspp/config.hpp"
 #include "tlspp/connection.hpp"

@@ -30,14 +30,19 @@ namespace tlspp {
 /// resources are freed when libtls has returned.
 class transfer {
  public:
+  /// `n` bytes were read into the buffer, or taken from it; 0 is a want
+  /// (nothing now), never an end of stream.
   static constexpr transfer bytes(std::size_t n) noexcept {
     // A count past PTRDIFF_MAX must not wrap into a negative code (a want
     // or failed): it stays a count, which tlspp rejects as too large.
     constexpr auto max = static_cast<std::size_t>(PTRDIFF_MAX);
     return transfer{static_cast<std::ptrdiff_t>(n < max ? n : max), 0};
   }
+  /// Read: the peer closed its side; nothing more will come.
   static constexpr transfer end_of_stream() noexcept { return transfer{end_of_stream_value, 0}; }
+  /// Nothing now: bytes must come from the peer first.
   static constexpr transfer want_recv() noexcept { return transfer{want_recv_value, 0}; }
+  /// Nothing now: queued bytes must go out first.
   static constexpr transfer want_send() noexcept { return transfer{want_send_value, 0}; }
   /// The transport failed; `errno_value`, when not 0, is reported in the
   /// tlspp call's error message.
@@ -45,22 +50,27 @@ class transfer {
     return transfer{failed_value, errno_value};
   }
 
+  /// The byte count, or one of the negative `*_value` codes below.
   [[nodiscard]] constexpr std::ptrdiff_t value() const noexcept { return value_; }
+  /// The errno given to failed(), else 0.
   [[nodiscard]] constexpr int errno_value() const noexcept { return errno_; }
+  /// want_recv() or want_send().
   [[nodiscard]] constexpr bool is_want() const noexcept {
     return value_ == want_recv_value || value_ == want_send_value;
   }
+  /// end_of_stream().
   [[nodiscard]] constexpr bool is_end_of_stream() const noexcept {
     return value_ == end_of_stream_value;
   }
+  /// Same value and errno.
   friend constexpr bool operator==(transfer, transfer) noexcept = default;
 
   // libtls's own encodings (-1, TLS_WANT_POLLIN, TLS_WANT_POLLOUT), and
   // end of stream, which libtls spells 0 but tlspp keeps apart from bytes(0).
-  static constexpr std::ptrdiff_t failed_value = -1;
-  static constexpr std::ptrdiff_t want_recv_value = -2;
-  static constexpr std::ptrdiff_t want_send_value = -3;
-  static constexpr std::ptrdiff_t end_of_stream_value = -4;
+  static constexpr std::ptrdiff_t failed_value = -1;         ///< value() of failed()
+  static constexpr std::ptrdiff_t want_recv_value = -2;      ///< value() of want_recv()
+  static constexpr std::ptrdiff_t want_send_value = -3;      ///< value() of want_send()
+  static constexpr std::ptrdiff_t end_of_stream_value = -4;  ///< value() of end_of_stream()
 
  private:
   constexpr transfer(std::ptrdiff_t v, int e) noexcept : value_{v}, errno_{e} {}
@@ -85,8 +95,12 @@ class transport {
   virtual void detached() noexcept {}
 };
 
+/// A callable that fills a buffer with bytes from the peer: the read half of
+/// a transport, `transfer(std::span<std::byte>)`.
 template <class F>
 concept read_callback = std::is_invocable_r_v<transfer, F&, std::span<std::byte>>;
+/// A callable that sends bytes to the peer: the write half of a transport,
+/// `transfer(std::span<const std::byte>)`.
 template <class F>
 concept write_callback = std::is_invocable_r_v<transfer, F&, std::span<const std::byte>>;
 

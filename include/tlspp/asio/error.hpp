@@ -12,7 +12,7 @@ namespace tlspp::asio::error {
 /// tlspp::error_category()), the same code its connection() keeps in
 /// error_code(): one error model, whether a program uses tlspp directly or
 /// through Asio. Next to these, a stream reports Asio's codes:
-/// `::asio::error::eof` (a clean end: the peer's close_notify),
+/// `asio::error::eof` (a clean end: the peer's close_notify),
 /// `operation_aborted` (cancelled, or the stream destroyed), `timed_out`
 /// (async_shutdown's deadline passed), `invalid_argument` (a handshake type
 /// that does not match the stream), and whatever the next layer reported
@@ -24,7 +24,7 @@ using stream_errors = tlspp::errc;
 
 /// The peer closed its side without close_notify: what was received may
 /// have been cut short by an attacker or a crash. The counterpart of
-/// `::asio::ssl::error::stream_truncated`.
+/// `asio::ssl::error::stream_truncated`.
 inline constexpr tlspp::errc stream_truncated = tlspp::errc::truncated;
 /// The handshake failed (certificate not trusted, name mismatch, no common
 /// protocol, an alert from the peer...). A peer that hangs up or sends

@@ -8,6 +8,13 @@
 // needs only that Asio installed; including both is fine too.
 #pragma once
 
+/// \namespace tlspp::asio
+/// TLS streams on standalone Asio (<tlspp/asio/stream.hpp>), in the shape of
+/// asio::ssl::stream.
+
+/// \namespace tlspp::asio::error
+/// The error names asio::ssl users look for, as tlspp's codes.
+
 #include <system_error>
 
 #include <asio/async_result.hpp>

@@ -20,8 +20,11 @@ namespace tlspp::boost_asio::error {
 /// on them (the operator at the end of this file).
 using stream_errors = tlspp::errc;
 
+/// The peer closed its side without close_notify (tlspp::asio::error::stream_truncated).
 inline constexpr tlspp::errc stream_truncated = tlspp::errc::truncated;
+/// The handshake failed (tlspp::asio::error::handshake_failed).
 inline constexpr tlspp::errc handshake_failed = tlspp::errc::handshake_failed;
+/// libtls failed after the handshake (tlspp::asio::error::protocol_error).
 inline constexpr tlspp::errc protocol_error = tlspp::errc::protocol_error;
 
 namespace detail {
@@ -40,6 +43,7 @@ inline const boost::system::error_category& get_stream_category() noexcept {
   return instance;
 }
 
+/// One of tlspp's codes as a boost::system::error_code.
 inline boost::system::error_code make_error_code(tlspp::errc e) noexcept {
   return {static_cast<int>(e), get_stream_category()};
 }

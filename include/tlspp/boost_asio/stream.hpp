@@ -8,6 +8,13 @@
 // standalone Asio.
 #pragma once
 
+/// \namespace tlspp::boost_asio
+/// tlspp::asio's stream on Boost.Asio (<tlspp/boost_asio/stream.hpp>), for
+/// Boost.Asio and Beast programs.
+
+/// \namespace tlspp::boost_asio::error
+/// tlspp's codes as boost::system::error_codes.
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/buffer.hpp>

@@ -123,10 +123,13 @@ class [[nodiscard]] task {
                 "task<T>: T must be void or an object type");
 
  public:
+  /// What the compiler uses to build the coroutine (internal).
   using promise_type = detail::task_promise<T>;
 
+  /// Takes over the coroutine; the source is left empty.
   task(task&& other) noexcept
       : frame_{std::exchange(other.frame_, {})}, started_{std::exchange(other.started_, false)} {}
+  /// Destroys this task's coroutine and takes over the source's.
   task& operator=(task&& other) noexcept {
     if (this != &other) {
       if (frame_) frame_.destroy();

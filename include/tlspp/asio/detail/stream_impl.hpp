@@ -36,11 +36,13 @@ namespace tlspp::TLSPP_ASIO_FLAVOUR {
 /// that `stream::client` and `stream::server` read the same.
 class stream_base {
  public:
+  /// Which side of the handshake a stream plays.
   enum handshake_type { client, server };
 
  protected:
   ~stream_base() = default;
 };
+/// client or server, as `asio::ssl::stream_base::handshake_type`.
 using handshake_type = stream_base::handshake_type;
 
 /// How long async_shutdown(token) waits for the peer's close_notify.
@@ -53,13 +55,25 @@ inline constexpr std::chrono::steady_clock::duration default_shutdown_timeout =
 /// SyncReadStream and SyncWriteStream, so asio::async_read, async_write,
 /// async_read_until, read and write work on it, with any completion token.
 ///
-///     tlspp::config conf{{.ca_file = "ca.pem"}};
-///     tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(socket), conf};
-///     co_await s.async_handshake(s.client, "example.org", asio::use_awaitable);
+/// \code
+/// #include <asio.hpp>
+/// #include <tlspp/asio/stream.hpp>
 ///
-///     tlspp::server srv{tlspp::config{{.key_file = "k.pem", .cert_file = "c.pem"}}};
-///     tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(accepted), srv};
-///     co_await s.async_handshake(s.server, asio::use_awaitable);
+/// asio::awaitable<void> connect_tls(asio::ip::tcp::socket socket) {
+///   tlspp::config conf{{.ca_file = "ca.pem"}};
+///   tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(socket), conf};
+///   co_await s.async_handshake(s.client, "example.org", asio::use_awaitable);
+/// }
+///
+/// tlspp::server make_server() {
+///   return tlspp::server{tlspp::config{{.key_file = "k.pem", .cert_file = "c.pem"}}};
+/// }
+///
+/// asio::awaitable<void> accept_tls(asio::ip::tcp::socket accepted, tlspp::server& srv) {
+///   tlspp::asio::stream<asio::ip::tcp::socket> s{std::move(accepted), srv};
+///   co_await s.async_handshake(s.server, asio::use_awaitable);
+/// }
+/// \endcode
 ///
 /// End of stream: async_read_some fails with `asio::error::eof` only after
 /// the peer's close_notify; a peer that closes its side without one gives
@@ -105,7 +119,9 @@ class stream : public stream_base {
   using core_type = detail::stream_core<NextLayer>;
 
  public:
+  /// The stream under TLS (NextLayer without a reference).
   using next_layer_type = std::remove_reference_t<NextLayer>;
+  /// The next layer's executor, on which operations complete by default.
   using executor_type = typename next_layer_type::executor_type;
   /// std::error_code on standalone Asio, boost::system::error_code on
   /// Boost.Asio: what the completion handlers take.
@@ -124,7 +140,10 @@ class stream : public stream_base {
   stream(Arg&& arg, tlspp::server& server)
       : core_{std::make_shared<core_type>(std::forward<Arg>(arg), server)} {}
 
+  /// Takes over the stream; the source is left moved-from. Not while
+  /// operations are in flight.
   stream(stream&&) noexcept = default;
+  /// Abandons this stream (as its destructor does) and takes over the source.
   stream& operator=(stream&& other) noexcept {
     if (this != &other) {
       abandon();
@@ -136,8 +155,11 @@ class stream : public stream_base {
   stream& operator=(const stream&) = delete;
   ~stream() { abandon(); }
 
+  /// The next layer's executor.
   [[nodiscard]] executor_type get_executor() { return core().next.get_executor(); }
+  /// The stream under TLS (the socket): for its options, not for I/O.
   [[nodiscard]] next_layer_type& next_layer() { return core().next; }
+  /// The stream under TLS (the socket): for its options, not for I/O.
   [[nodiscard]] const next_layer_type& next_layer() const { return core().next; }
   /// The lowest layer of the next layer (the socket).
   [[nodiscard]] decltype(auto) lowest_layer() requires requires(next_layer_type& n) {
@@ -148,6 +170,7 @@ class stream : public stream_base {
   /// The TLS connection: info() after the handshake, peer_cert_contains_name(),
   /// error_code()... Don't run its I/O calls yourself.
   [[nodiscard]] tlspp::connection& connection() { return core().conn(); }
+  /// The TLS connection, read-only.
   [[nodiscard]] const tlspp::connection& connection() const { return core().conn(); }
   /// The transport between libtls and the next layer, for its statistics.
   [[nodiscard]] const tlspp::memory_transport& transport() const { return core().transport; }
@@ -241,6 +264,8 @@ class stream : public stream_base {
 
   // --- blocking operations ------------------------------------------------
 
+  /// Runs the handshake, blocking, as async_handshake() does; sets `ec` on
+  /// failure.
   void handshake(handshake_type type, std::string_view servername, error_code& ec) {
     core_type& c = core();
     ec = prepare_handshake(type, servername);
@@ -248,13 +273,18 @@ class stream : public stream_base {
       c.run_sync(
           detail::op_kind::handshake, [](auto& conn) { return conn.handshake(); }, ec);
   }
+  /// The server's form (and a client's without a name); sets `ec` on failure.
   void handshake(handshake_type type, error_code& ec) { handshake(type, {}, ec); }
+  /// Runs the handshake, blocking; throws a system_error on failure (for a
+  /// tlspp code, its message includes last_error()).
   void handshake(handshake_type type, std::string_view servername = {}) {
     error_code ec;
     handshake(type, servername, ec);
     throw_if(ec, "handshake");
   }
 
+  /// Reads some plaintext into the first non-empty buffer, blocking; sets
+  /// `ec` as async_read_some() reports it.
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, error_code& ec) {
     core_type& c = core();
@@ -266,6 +296,7 @@ class stream : public stream_base {
     return c.run_sync(
         detail::op_kind::read, [b](auto& conn) { return conn.recv(b); }, ec);
   }
+  /// The same; throws a system_error on failure (eof included).
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers) {
     error_code ec;
@@ -274,6 +305,8 @@ class stream : public stream_base {
     return n;
   }
 
+  /// Writes some plaintext from the first non-empty buffer, blocking; sets
+  /// `ec` on failure.
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers, error_code& ec) {
     core_type& c = core();
@@ -285,6 +318,7 @@ class stream : public stream_base {
     return c.run_sync(
         detail::op_kind::write, [b](auto& conn) { return conn.send(b); }, ec);
   }
+  /// The same; throws a system_error on failure.
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers) {
     error_code ec;
@@ -306,6 +340,7 @@ class stream : public stream_base {
     }
     if (!ec) c.shut_send();
   }
+  /// The same; throws a system_error on failure.
   void shutdown() {
     error_code ec;
     shutdown(ec);

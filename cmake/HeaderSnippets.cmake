@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: ISC
+# Compiles every example of the public headers' documentation: the lines of
+# `///` comments between `\code` and `\endcode` (Doxygen's markers, so the
+# reference shows them as code). Each example is its own translation unit,
+# like the README's (ReadmeSnippets.cmake): it includes what it uses. The
+# examples of asio/ and boost_asio/ need those layers and are skipped, with a
+# message, where they are not built.
+function(tlspp_add_header_snippets target include_dir)
+  file(GLOB_RECURSE headers CONFIGURE_DEPENDS "${include_dir}/*.hpp")
+  # An edited example must be extracted again.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${headers})
+  set(sources "")
+  foreach(header IN LISTS headers)
+    file(READ "${header}" text)
+    # CMake lists split on ';' and do not split inside [...]: hide both,
+    # then cut the text into a list of lines.
+    string(REPLACE ";" "@TLSPP_SEMICOLON@" text "${text}")
+    string(REPLACE "[" "@TLSPP_OPEN_BRACKET@" text "${text}")
+    string(REPLACE "]" "@TLSPP_CLOSE_BRACKET@" text "${text}")
+    string(REPLACE "\n" ";" lines "${text}")
+    file(RELATIVE_PATH name "${include_dir}" "${header}")
+    string(MAKE_C_IDENTIFIER "${name}" stem)
+    set(in_code OFF)
+    set(index 0)
+    set(line_number 0)
+    foreach(line IN LISTS lines)
+      math(EXPR line_number "${line_number} + 1")
+      if(NOT line MATCHES "^[ \t]*///(.*)$")
+        if(in_code)
+          message(FATAL_ERROR "${header}:${line_number}: \\code without \\endcode")
+        endif()
+        continue()
+      endif()
+      set(doc "${CMAKE_MATCH_1}")
+      if(doc MATCHES "^ ?\\\\code")
+        set(in_code ON)
+        # Where the example comes from, for the compiler's messages.
+        math(EXPR first "${line_number} + 1")
+        set(code "#line ${first} \"${header}\"\n")
+      elseif(doc MATCHES "^ ?\\\\endcode")
+        set(in_code OFF)
+        string(REPLACE "@TLSPP_SEMICOLON@" ";" code "${code}")
+        string(REPLACE "@TLSPP_OPEN_BRACKET@" "[" code "${code}")
+        string(REPLACE "@TLSPP_CLOSE_BRACKET@" "]" code "${code}")
+        set(file "${CMAKE_CURRENT_BINARY_DIR}/header_snippet_${stem}_${index}.cpp")
+        file(WRITE "${file}.new" "${code}")
+        file(COPY_FILE "${file}.new" "${file}" ONLY_IF_DIFFERENT)
+        math(EXPR index "${index} + 1")
+        if(name MATCHES "^boost_asio/" AND NOT TARGET tlspp::boost_asio)
+          message(STATUS "tlspp: no Boost.Asio: not compiling the example in ${name}")
+        elseif(name MATCHES "^asio/" AND NOT TARGET tlspp::asio)
+          message(STATUS "tlspp: no Asio: not compiling the example in ${name}")
+        else()
+          list(APPEND sources "${file}")
+        endif()
+      elseif(in_code)
+        # Drop the one space after `///`.
+        string(REGEX REPLACE "^ " "" doc "${doc}")
+        string(APPEND code "${doc}\n")
+      endif()
+    endforeach()
+  endforeach()
+  if(sources STREQUAL "")
+    message(FATAL_ERROR "no \\code examples found under ${include_dir}")
+  endif()
+  add_library(${target} OBJECT ${sources})
+  target_link_libraries(${target} PRIVATE tlspp::tlspp $<TARGET_NAME_IF_EXISTS:tlspp::asio>
+                                          $<TARGET_NAME_IF_EXISTS:tlspp::boost_asio>)
+  target_compile_options(${target} PRIVATE -Wall -Wextra $<$<BOOL:${TLSPP_WARNINGS_AS_ERRORS}>:-Werror>)
+endfunction()
