@@ -305,7 +305,7 @@ inline options parse_options(int argc, char** argv) {
 
   options o;
   ::opterr = 0;  // tlscat reports unknown options itself, in its one-line format
-  ::optind = 1;
+  ::optind = 0;  // 0, not 1: glibc then also forgets a previous parse (tests parse many)
   for (;;) {
     const int c = ::getopt_long(argc, argv, short_options.c_str(), long_options.data(), nullptr);
     if (c == -1) break;
