@@ -15,6 +15,7 @@ packages=(
   libasio-dev                       # tlspp::asio (header-only)
   libboost-dev                      # tlspp::boost_asio and the Beast example (header-only)
   clang-format                      # the format check
+  mandoc                            # lints tlscat's man page (tools/tlscat.1)
   valgrind                          # the memcheck run
   clang-14 libclang-rt-14-dev       # the libFuzzer targets
 )
