@@ -5,32 +5,32 @@
 // crash, another exception, a leak, a hang) is a bug.
 //
 // The input is a list of fields separated by NUL bytes, each "name=value";
-// unknown names are ignored, repeated ones override (or append, for lists):
+// unknown names are ignored, repeated ones override (or append, for lists).
+// The names are config_options' fields, from the option table
+// (src/shared/config_option_table.hpp) that also names them in the
+// library's errors and gives tlscat its flags; a value is read by the
+// field's kind:
 //
-//   alpn=NAME                 appends a protocol name
-//   ca= cert= key= crl= ocsp_staple=
-//                             BLOB: the bytes themselves, or "@file" for a
-//                             test PKI file's contents, or "@file#N:BYTES"
-//                             for those contents with BYTES written at N
-//   ca_file= ca_path= cert_file= key_file= crl_file= ocsp_staple_file=
-//                             FILE: a name in the test PKI directory ('/' is
-//                             dropped, so nothing outside it but its parent)
-//   key_password=STR
-//   keypair=                  starts a keypair; then kp.cert= kp.cert_file=
-//                             kp.key= kp.key_file= kp.key_password=
-//                             kp.ocsp_staple= kp.ocsp_staple_file= fill it
-//   ticket_key=BYTES          4 bytes of revision, then up to 48 of key
-//   ciphers= dheparams= ecdhecurve= ecdhecurves=   STR
-//   protocols=STR             parsed by tlspp::protocol_set (an error leaves
-//                             the option unset)
+//   flag                 any value sets it
+//   pem, der             BLOB: the bytes themselves, or "@file" for a test
+//                        PKI file's contents, or "@file#N:BYTES" for those
+//                        contents with BYTES written at N
+//   file                 a name in the test PKI directory ('/' is dropped,
+//                        so nothing outside it but its parent); except
+//                        session_file=, a session file in a private
+//                        temporary directory whatever the value
+//   text, password, bytes  the bytes as they are
+//   names                appends one name (alpn)
+//   number, seconds      decimal
+//   protocols            parsed by tlspp::protocol_set (an error leaves the
+//                        option unset)
+//   keypairs             starts a keypair; then kp.<keypair field>= (kp.cert=,
+//                        kp.key_file=...) fills the last one
+//   ticket_keys          appends a key: 4 bytes of revision, then up to 48
+//
+// and, the fuzzer's own:
+//
 //   protocol_bits=N           a set from TLS_PROTOCOL_* bits (decimal)
-//   verify_depth=N  session_lifetime=N   decimal
-//   session_id=BYTES
-//   session_file=             a session file in a private temporary directory
-//   flags=LETTERS             c s: prefer_ciphers_client/server; n N t:
-//                             insecure_noverifycert/name/time; o:
-//                             ocsp_require_stapling; v V: verify_client,
-//                             verify_client_optional
 //   handshake=server|client   the config serves that side of a handshake
 //                             against the test PKI's plain other side
 #include <charconv>
@@ -46,7 +46,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
+#include "config_option_table.hpp"
 #include "fuzz_configs.hpp"
 #include "fuzz_support.hpp"
 #include "support/memory_link.hpp"
@@ -121,6 +123,9 @@ ticket_key ticket_value(std::string_view v) {
 
 enum class side { none, server, client };
 
+/// "kp.cert_file=...": a field of the last keypair.
+constexpr std::string_view keypair_prefix = "kp.";
+
 struct parsed {
   config_options options;
   side handshake = side::none;
@@ -140,66 +145,43 @@ std::optional<protocol_set> protocols_value(std::string_view v) {
   }
 }
 
+// A field's value, read the way its kind says (see the header comment):
+// one overload per type of config_options and keypair field.
+void set_field(bool& flag, options::kind, std::string_view) { flag = true; }
+void set_field(std::optional<std::string>& s, options::kind kind, std::string_view v) {
+  s = kind == options::kind::pem || kind == options::kind::der ? blob_value(v) : std::string{v};
+}
+void set_field(std::optional<std::filesystem::path>& path, options::kind, std::string_view v) {
+  path = file_value(v);
+}
+void set_field(std::vector<std::string>& names, options::kind, std::string_view v) {
+  if (names.size() < 16) names.emplace_back(v);
+}
+void set_field(std::optional<protocol_set>& protocols, options::kind, std::string_view v) {
+  protocols = protocols_value(v);
+}
+void set_field(std::optional<int>& number, options::kind, std::string_view v) {
+  if (const auto d = decimal(v); d && *d >= INT32_MIN && *d <= INT32_MAX) {
+    number = static_cast<int>(*d);
+  }
+}
+void set_field(std::optional<std::chrono::seconds>& seconds, options::kind, std::string_view v) {
+  if (const auto s = decimal(v)) seconds = std::chrono::seconds{*s};
+}
+void set_field(std::vector<keypair>& keypairs, options::kind, std::string_view) {
+  if (keypairs.size() < 8) keypairs.emplace_back();
+}
+void set_field(std::vector<ticket_key>& keys, options::kind, std::string_view v) {
+  if (keys.size() < 8) keys.push_back(ticket_value(v));
+}
+
 void apply_field(parsed& p, std::string_view name, std::string_view v) {
   config_options& o = p.options;
-  const auto kp = [&o]() -> keypair& {
-    if (o.keypairs.empty()) o.keypairs.emplace_back();
-    return o.keypairs.back();
-  };
-  if (name == "alpn") {
-    if (o.alpn.size() < 16) o.alpn.emplace_back(v);
-  } else if (name == "ca") {
-    o.ca = blob_value(v);
-  } else if (name == "ca_file") {
-    o.ca_file = file_value(v);
-  } else if (name == "ca_path") {
-    o.ca_path = file_value(v);
-  } else if (name == "key") {
-    o.key = blob_value(v);
-  } else if (name == "key_file") {
-    o.key_file = file_value(v);
-  } else if (name == "key_password") {
-    o.key_password = std::string{v};
-  } else if (name == "cert") {
-    o.cert = blob_value(v);
-  } else if (name == "cert_file") {
-    o.cert_file = file_value(v);
-  } else if (name == "ocsp_staple") {
-    o.ocsp_staple = blob_value(v);
-  } else if (name == "ocsp_staple_file") {
-    o.ocsp_staple_file = file_value(v);
-  } else if (name == "crl") {
-    o.crl = blob_value(v);
-  } else if (name == "crl_file") {
-    o.crl_file = file_value(v);
-  } else if (name == "keypair") {
-    if (o.keypairs.size() < 8) o.keypairs.emplace_back();
-  } else if (name == "kp.cert") {
-    kp().cert = blob_value(v);
-  } else if (name == "kp.cert_file") {
-    kp().cert_file = file_value(v);
-  } else if (name == "kp.key") {
-    kp().key = blob_value(v);
-  } else if (name == "kp.key_file") {
-    kp().key_file = file_value(v);
-  } else if (name == "kp.key_password") {
-    kp().key_password = std::string{v};
-  } else if (name == "kp.ocsp_staple") {
-    kp().ocsp_staple = blob_value(v);
-  } else if (name == "kp.ocsp_staple_file") {
-    kp().ocsp_staple_file = file_value(v);
-  } else if (name == "ticket_key") {
-    if (o.ticket_keys.size() < 8) o.ticket_keys.push_back(ticket_value(v));
-  } else if (name == "ciphers") {
-    o.ciphers = std::string{v};
-  } else if (name == "dheparams") {
-    o.dheparams = std::string{v};
-  } else if (name == "ecdhecurve") {
-    o.ecdhecurve = std::string{v};
-  } else if (name == "ecdhecurves") {
-    o.ecdhecurves = std::string{v};
-  } else if (name == "protocols") {
-    o.protocols = protocols_value(v);
+  if (name == options::field::session_file) {
+    // The one file tlspp writes: never one of the PKI's.
+    o.session_file = session_dir() / "session";
+  } else if (name == "handshake") {
+    p.handshake = v == "server" ? side::server : v == "client" ? side::client : side::none;
   } else if (name == "protocol_bits") {
     if (const auto bits = decimal(v)) {
       protocol_set set;
@@ -211,49 +193,14 @@ void apply_field(parsed& p, std::string_view name, std::string_view v) {
       }
       o.protocols = set;
     }
-  } else if (name == "verify_depth") {
-    if (const auto d = decimal(v); d && *d >= INT32_MIN && *d <= INT32_MAX) {
-      o.verify_depth = static_cast<int>(*d);
-    }
-  } else if (name == "session_lifetime") {
-    if (const auto s = decimal(v)) o.session_lifetime = std::chrono::seconds{*s};
-  } else if (name == "session_id") {
-    o.session_id = std::string{v};
-  } else if (name == "session_file") {
-    o.session_file = session_dir() / "session";
-  } else if (name == "flags") {
-    for (const char f : v) {
-      switch (f) {
-        case 'c':
-          o.prefer_ciphers_client = true;
-          break;
-        case 's':
-          o.prefer_ciphers_server = true;
-          break;
-        case 'n':
-          o.insecure_noverifycert = true;
-          break;
-        case 'N':
-          o.insecure_noverifyname = true;
-          break;
-        case 't':
-          o.insecure_noverifytime = true;
-          break;
-        case 'o':
-          o.ocsp_require_stapling = true;
-          break;
-        case 'v':
-          o.verify_client = true;
-          break;
-        case 'V':
-          o.verify_client_optional = true;
-          break;
-        default:
-          break;
-      }
-    }
-  } else if (name == "handshake") {
-    p.handshake = v == "server" ? side::server : v == "client" ? side::client : side::none;
+  } else if (name.starts_with(keypair_prefix)) {
+    if (o.keypairs.empty()) o.keypairs.emplace_back();
+    options::visit(o.keypairs.back(), name.substr(keypair_prefix.size()),
+                   [v](options::kind kind, auto& field) { set_field(field, kind, v); });
+  } else {
+    options::visit(o, name, [v](const options::option& entry, auto& field) {
+      set_field(field, entry.kind, v);
+    });
   }
 }
 

@@ -142,15 +142,16 @@ void write_config_seeds(const std::filesystem::path& root) {
   };
   write_file(dir / "server-files", fields({"cert_file=server-ecdsa-chain.pem",
                                            "key_file=server-ecdsa.key", "handshake=server"}));
-  write_file(dir / "server-memory-rich",
-             fields({"cert=@server-rsa-chain.pem", "key=@server-rsa.key", "alpn=h2",
-                     "alpn=http/1.1", "ocsp_staple=@ocsp-good-rsa.der", "ca=@ca-bundle.pem",
-                     "flags=V", "ciphers=compat", "protocols=tlsv1.2,tlsv1.3", "dheparams=auto",
-                     "ecdhecurves=X25519,P-256", "session_id=fuzz", "session_lifetime=300",
-                     "ticket_key=\x01\x02\x03\x04key", "handshake=server"}));
+  write_file(
+      dir / "server-memory-rich",
+      fields({"cert=@server-rsa-chain.pem", "key=@server-rsa.key", "alpn=h2", "alpn=http/1.1",
+              "ocsp_staple=@ocsp-good-rsa.der", "ca=@ca-bundle.pem",
+              "verify_client_optional=", "ciphers=compat", "protocols=tlsv1.2,tlsv1.3",
+              "dheparams=auto", "ecdhecurves=X25519,P-256", "session_id=fuzz",
+              "session_lifetime=300", "ticket_keys=\x01\x02\x03\x04key", "handshake=server"}));
   write_file(dir / "server-sni-keypairs",
-             fields({"keypair=", "kp.cert_file=sni-other-chain.pem", "kp.key_file=sni-other.key",
-                     "keypair=", "kp.cert=@server-ecdsa-chain.pem", "kp.key=@server-ecdsa.key",
+             fields({"keypairs=", "kp.cert_file=sni-other-chain.pem", "kp.key_file=sni-other.key",
+                     "keypairs=", "kp.cert=@server-ecdsa-chain.pem", "kp.key=@server-ecdsa.key",
                      "kp.ocsp_staple_file=ocsp-good.der", "handshake=server"}));
   write_file(dir / "server-encrypted-key",
              fields({"cert_file=server-ecdsa-chain.pem", "key_file=encrypted.key",
@@ -158,19 +159,22 @@ void write_config_seeds(const std::filesystem::path& root) {
   write_file(dir / "server-corrupt-cert",
              fields({"cert=@server-ecdsa-chain.pem#100:AAAA!!", "key=@server-ecdsa.key#64:x"}));
   write_file(dir / "client-verifying",
-             fields({"ca=@ca-bundle.pem", "crl=@crl.pem", "verify_depth=3", "flags=o", "alpn=h2",
-                     "protocols=secure", "ecdhecurve=auto", "session_file=", "handshake=client"}));
+             fields({"ca=@ca-bundle.pem", "crl=@crl.pem", "verify_depth=3",
+                     "ocsp_require_stapling=", "alpn=h2", "protocols=secure", "ecdhecurve=auto",
+                     "session_file=", "handshake=client"}));
   write_file(
       dir / "client-mtls",
       fields({"ca_file=ca-bundle.pem", "cert_file=client-chain.pem", "key_file=client.key",
               "crl_file=crl.pem", "ciphers=HIGH:!aNULL", "protocol_bits=24", "handshake=client"}));
-  write_file(dir / "client-insecure", fields({"ca_path=.", "flags=nNtc", "protocols=all,!tlsv1.0",
-                                              "verify_depth=-1", "handshake=client"}));
-  write_file(
-      dir / "bad-values",
-      fields({"ca_file=empty.pem", "cert=@garbage.pem", "key_file=key-mismatch.key", "alpn=a,b",
-              "alpn=", "protocols=tlsv9", "dheparams=weird", "session_lifetime=-5",
-              "session_id=0123456789abcdef0123456789abcdef!", "flags=sc"}));
+  write_file(dir / "client-insecure",
+             fields({"ca_path=.", "insecure_noverifycert=", "insecure_noverifyname=",
+                     "insecure_noverifytime=", "prefer_ciphers_client=", "protocols=all,!tlsv1.0",
+                     "verify_depth=-1", "handshake=client"}));
+  write_file(dir / "bad-values",
+             fields({"ca_file=empty.pem", "cert=@garbage.pem", "key_file=key-mismatch.key",
+                     "alpn=a,b", "alpn=", "protocols=tlsv9", "dheparams=weird",
+                     "session_lifetime=-5", "session_id=0123456789abcdef0123456789abcdef!",
+                     "prefer_ciphers_server=", "prefer_ciphers_client="}));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ packages=(
   libboost-dev                      # tlspp::boost_asio and the Beast example (header-only)
   clang-format                      # the format check
   doxygen                           # the API reference and its warning check (CTest docs)
+  mandoc                            # lints tlscat's man page (tools/tlscat.1)
   valgrind                          # the memcheck run
   clang-14 libclang-rt-14-dev       # the libFuzzer targets
 )

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <utility>
 
+#include "config_option_table.hpp"
 #include "tlscat_options.hpp"
 #include "tlspp/tlspp.hpp"
 
@@ -116,7 +117,7 @@ struct address_list {
   addrinfo* head = nullptr;
   address_list(const options& o, int flags) {
     addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
+    hints.ai_family = o.family;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = flags;
     const char* host = o.host.empty() ? nullptr : o.host.c_str();
@@ -176,6 +177,11 @@ socket_fd listen_tcp(const options& o) {
     if (s.get() < 0) fail_errno("socket");
     const int on = 1;
     ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    // -6 means IPv6 only, even where the system would also accept IPv4
+    // (as IPv4-mapped addresses) on an IPv6 socket.
+    if (o.family == AF_INET6 && ai->ai_family == AF_INET6) {
+      ::setsockopt(s.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    }
     if (::bind(s.get(), ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(s.get(), 16) == 0) {
       // Port 0 picks a free port: say which, or nobody can connect.
       if (o.verbose || o.port == "0") {
@@ -443,11 +449,37 @@ void relay(tlspp::connection& conn, int sock, const options& o) {
   }
 }
 
+/// --show-chain: the PEM as the peer sent it, so that it can be cut out of
+/// stderr and fed to openssl x509.
+void print_chain(const tlspp::connection_info& info) {
+  if (!info.peer || info.peer->chain_pem.empty()) {
+    note("peer chain: none");
+    return;
+  }
+  note("peer chain:");
+  std::fwrite(info.peer->chain_pem.data(), 1, info.peer->chain_pem.size(), stderr);
+}
+
+/// -H: the handshake is done, but with a certificate other than the pinned
+/// one tlscat sends nothing: it closes cleanly (close_notify; libtls has no
+/// call to send another alert once the handshake is done) and fails.
+void check_pin(tlspp::connection& conn, int sock, const options& o,
+               const tlspp::connection_info& info) {
+  const std::string seen = info.peer ? info.peer->hash : "no certificate";
+  if (seen == *o.pin) return;
+  (void)complete(sock, o, "close", [&] { return conn.close(); });
+  deliver_alert_and_drain(sock);
+  throw failure{"-H: the peer's certificate hash is " + seen + ", not " + *o.pin};
+}
+
 /// One connection, handshake to close.
 void run_session(tlspp::connection& conn, int sock, const options& o, std::string_view servername) {
   const tlspp::io_result hs = complete(sock, o, "handshake", [&] { return conn.handshake(); });
   if (!hs.ok()) io_failed(conn, sock);
-  if (o.verbose) print_info(conn.info(), servername);
+  const tlspp::connection_info info = conn.info();
+  if (o.verbose) print_info(info, servername);
+  if (o.show_chain) print_chain(info);
+  if (o.pin) check_pin(conn, sock, o, info);
   if (o.exit_after_handshake) {
     const tlspp::io_result r = complete(sock, o, "close", [&] { return conn.close(); });
     if (!r.ok()) io_failed(conn, sock);
@@ -491,52 +523,39 @@ int run_server(const options& o) {
 }
 
 /// tlspp names config options as the library spells them ("config option
-/// ca_file"); say which flag set it.
+/// ca_file", "keypairs[1].cert_file"); say which flag set it, from the
+/// option table.
 std::string flag_for(const tlspp::error& e) {
-  static constexpr std::pair<std::string_view, std::string_view> flags[] = {
-      {"ca_file", "--ca"},
-      {"ca_path", "--ca-path"},
-      {"cert_file", "--cert"},
-      {"key_file", "--key"},
-      {"key_password", "--key-password-file"},
-      {"alpn", "--alpn"},
-      {"protocols", "--protocols"},
-      {"ciphers", "--ciphers"},
-      {"ocsp_staple_file", "--ocsp-staple"},
-      {"crl_file", "--crl"},
-      {"verify_depth", "--verify-depth"},
-      {"verify_client", "--verify-client"},
-      {"session_file", "--session-file"},
-      {"session_id", "--session-id"},
-      {"session_lifetime", "--session-lifetime"},
-      {"ticket_keys", "--ticket-key-file"},  // refused as a whole (unsupported)
-      {"ticket_keys[0]", "--ticket-key-file"},
-      {"ecdhecurves", "--ecdhecurves"},
-      {"dheparams", "--dheparams"},
-      {"prefer_ciphers_client", "--prefer-ciphers-client"},
-      {"ocsp_require_stapling", "--ocsp-require-stapling"},
-      {"verify_client_optional", "--verify-client-optional"},
-      {"insecure_noverifytime", "--insecure-noverifytime"},
-  };
   constexpr std::string_view prefix = "config option ";
   std::string_view where = e.where();
-  if (where.starts_with(prefix)) {
-    where.remove_prefix(prefix.size());
-    for (const auto& [option, flag] : flags) {
-      if (where == option) return std::string{flag} + ": " + e.message();
-    }
-    // "keypairs[0].cert_file" -> "--keypair #1 (cert_file)"
-    constexpr std::string_view keypairs = "keypairs[";
-    const std::size_t close = where.find("].");
+  if (!where.starts_with(prefix)) return e.what();
+  where.remove_prefix(prefix.size());
+  for (const tlspp::options::option& entry : tlspp::options::config_option_table) {
+    if (entry.flag.empty() || !where.starts_with(entry.name)) continue;
+    const std::string_view rest = where.substr(entry.name.size());
+    const std::string flag = "--" + std::string{entry.flag};
+    if (rest.empty()) return flag + ": " + e.message();
+    if (!rest.starts_with('[')) continue;
+    // "ticket_keys[0]" -> "--ticket-key-file";
+    // "keypairs[0].cert_file" -> "--keypair #1 (cert_file)".
+    const std::size_t close = rest.find(']');
     int index = 0;
-    if (where.starts_with(keypairs) && close != std::string_view::npos &&
-        std::from_chars(where.data() + keypairs.size(), where.data() + close, index).ec ==
-            std::errc{}) {
-      return "--keypair #" + std::to_string(index + 1) + " (" +
-             std::string{where.substr(close + 2)} + "): " + e.message();
+    if (close == std::string_view::npos ||
+        std::from_chars(rest.data() + 1, rest.data() + close, index).ec != std::errc{}) {
+      continue;
     }
+    if (!rest.substr(close).starts_with("].")) return flag + ": " + e.message();
+    return flag + " #" + std::to_string(index + 1) + " (" + std::string{rest.substr(close + 2)} +
+           "): " + e.message();
   }
   return e.what();
+}
+
+/// --version: tlscat's version (the project's, from CMake) and what the
+/// libtls backend can do.
+void print_version() {
+  std::printf("tlscat %s\n", TLSCAT_VERSION);
+  std::printf("backend: %s\n", tlspp::describe(tlspp::get_backend_features()).c_str());
 }
 
 }  // namespace
@@ -550,7 +569,12 @@ int main(int argc, char** argv) {
   try {
     const options o = parse_options(argc, argv);
     if (o.help) {
-      std::fwrite(usage_text.data(), 1, usage_text.size(), stdout);
+      const std::string usage = usage_text();
+      std::fwrite(usage.data(), 1, usage.size(), stdout);
+      return 0;
+    }
+    if (o.version) {
+      print_version();
       return 0;
     }
     return o.listen ? run_server(o) : run_client(o);

@@ -1239,6 +1239,157 @@ case_bulk_client_gnutls_echo() {
 }
 
 # ==============================================================================
+# tlscat's command line: --version, -4/-6, -H pinning, --show-chain
+# ==============================================================================
+
+# --version prints the version CMake's project() sets, and the backend.
+case_options_version() {
+  local version
+  version=$(sed -n 's/^project(tlspp VERSION \([0-9.]*\).*/\1/p' "$HERE/../../CMakeLists.txt")
+  [[ -n $version ]] || fail "no project version in CMakeLists.txt"
+  local flag
+  for flag in --version -V; do
+    start "version$flag" "$TLSCAT" "$flag"
+    finish "version$flag"
+    assert_status "version$flag" 0
+    [[ $(head -n 1 "$WORK/version$flag.out") == "tlscat $version" ]] ||
+      fail "tlscat $flag said '$(head -n 1 "$WORK/version$flag.out")', not 'tlscat $version'"
+    grep -q '^backend: .*libtls API' "$WORK/version$flag.out" || fail "tlscat $flag names no backend"
+  done
+}
+
+# listen_on_any_address NAME ARGS...: tlscat -l without a host, on any free
+# port; sets PORT.
+listen_on_any_address() {
+  local name=$1
+  shift
+  start "$name" "$TLSCAT" -l -v --cert "$PKI/server-ecdsa-chain.pem" --key "$PKI/server-ecdsa.key" \
+    "$@" 0
+  expect "$name" err "tlscat: listening on"
+  PORT=$(port_from "$WORK/$name.err" "tlscat: listening on")
+}
+
+# converse_tlscats SERVER CLIENT: converse between two tlscats. Both stdins
+# end: over TLS 1.3 each sends until its own stdin ends.
+converse_tlscats() {
+  exchange "$1" "$2"
+  hangup "$1"
+  finish "$2"
+  finish "$1"
+}
+
+ipv6_available() {
+  python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
+}
+
+# -4: tlscat -l without a host listens on IPv4's any address only, and a
+# client reaches it over IPv4; over IPv6 nothing listens there.
+case_options_ipv4_only() {
+  listen_on_any_address srv -4
+  assert_has srv err "tlscat: listening on 0.0.0.0:"
+  if ipv6_available; then
+    start cli6 "$TLSCAT" -6 --ca "$PKI/ca-bundle.pem" --servername localhost ::1 "$PORT"
+    finish cli6
+    assert_error cli6 "connect to ::1:$PORT: Connection refused"
+  fi
+  tlscat_connect cli -4
+  converse_tlscats srv cli
+  assert_status cli 0
+  assert_status srv 0
+  assert_has cli err "tlscat: connected to 127.0.0.1:$PORT"
+}
+
+# -6: IPv6's any address only (IPV6_V6ONLY, so no IPv4-mapped clients either).
+case_options_ipv6_only() {
+  ipv6_available || skip "IPv6 is not available here (cannot bind ::1)"
+  listen_on_any_address srv -6
+  assert_has srv err "tlscat: listening on [::]:"
+  start cli4 "$TLSCAT" -4 --ca "$PKI/ca-bundle.pem" 127.0.0.1 "$PORT"
+  finish cli4
+  assert_error cli4 "connect to 127.0.0.1:$PORT: Connection refused"
+  start cli "$TLSCAT" -v -6 --ca "$PKI/ca-bundle.pem" --servername localhost ::1 "$PORT"
+  converse_tlscats srv cli
+  assert_status cli 0
+  assert_status srv 0
+  assert_has cli err "tlscat: connected to [::1]:$PORT"
+}
+
+# -4 and -6 restrict name resolution too: an address of the other family
+# does not resolve.
+case_options_ipv4_only_refuses_ipv6_address() { config_error -4 ::1 1 "resolve ::1:1: "; }
+case_options_ipv6_only_refuses_ipv4_address() {
+  config_error -6 127.0.0.1 1 "resolve 127.0.0.1:1: "
+}
+case_options_ipv4_and_ipv6_together() {
+  config_error -4 -6 127.0.0.1 1 "-4 and -6: give only one of them (tlscat -h for help)"
+}
+
+# The SHA256 hash of a PKI certificate, as tls_peer_cert_hash() writes it.
+cert_hash() {
+  echo "SHA256:$(openssl x509 -in "$PKI/$1.crt" -outform DER | sha256sum | cut -d ' ' -f 1)"
+}
+
+# -H with the server's hash (in upper case: hex is hex) connects as usual.
+case_options_pin_right_hash() {
+  need openssl sha256sum
+  s_server srv server-ecdsa
+  local hash
+  hash=$(cert_hash server-ecdsa)
+  tlscat_connect cli -H "SHA256:${hash#SHA256:}" -H "SHA256:$(tr a-f A-F <<<"${hash#SHA256:}")"
+  converse srv cli cli
+  assert_status cli 0
+  assert_has cli err "tlscat: peer hash: $hash"
+}
+
+# -H with another hash: the handshake completes (the chain is valid), then
+# tlscat sends no data, closes with close_notify (s_server says DONE, not
+# ERROR) and fails naming both hashes.
+case_options_pin_wrong_hash() {
+  need openssl sha256sum
+  s_server srv server-ecdsa
+  tlscat_connect cli -H "$(cert_hash server-rsa)"
+  say cli "$FROM_CLIENT"
+  finish cli
+  assert_error cli "-H: the peer's certificate hash is $(cert_hash server-ecdsa), not $(cert_hash server-rsa)"
+  expect srv out "DONE"
+  assert_lacks srv out "ERROR"
+  assert_lacks srv out "$FROM_CLIENT"
+}
+
+# A server pins its client's certificate the same way.
+case_options_pin_client_certificate() {
+  need openssl sha256sum
+  serve srv server-ecdsa --verify-client --ca "$PKI/ca-bundle.pem" -H "$(cert_hash client)"
+  tlscat_connect cli --cert "$PKI/client-chain.pem" --key "$PKI/client.key"
+  converse_tlscats srv cli
+  assert_status srv 0
+  assert_status cli 0
+}
+
+case_options_pin_malformed_hash() {
+  config_error -H "SHA256:abc" 127.0.0.1 1 "-H: expected SHA256: and 64 hex digits"
+}
+case_options_pin_not_sha256() {
+  config_error -H "SHA1:$(printf '%064d' 0)" 127.0.0.1 1 "(tlscat -h for help)"
+}
+
+# --show-chain prints the chain s_server sends (the leaf, then its
+# intermediates) as PEM on stderr.
+case_options_show_chain() {
+  need openssl
+  s_server srv server-ecdsa
+  tlscat_connect cli --show-chain
+  converse srv cli cli
+  assert_status cli 0
+  assert_has cli err "tlscat: peer chain:"
+  local pem='/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/'
+  sed -n "${pem}p" "$WORK/cli.err" >"$WORK/shown.pem"
+  sed -n "${pem}p" "$PKI/server-ecdsa-chain.pem" >"$WORK/sent.pem"
+  (($(grep -c BEGIN "$WORK/sent.pem") >= 2)) || fail "the test chain has no intermediate"
+  cmp -s "$WORK/shown.pem" "$WORK/sent.pem" || fail "--show-chain printed another chain"
+}
+
+# ==============================================================================
 # tlscat's own errors, before any peer
 # ==============================================================================
 
