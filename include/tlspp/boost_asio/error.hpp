@@ -60,7 +60,7 @@ inline bool operator==(const boost::system::error_code& ec, errc e) noexcept {
   return ec == boost_asio::error::make_error_code(e);
 }
 
-/// A std::error_code compared with one of tlspp's codes, as <system_error>
+/// A std::error_code compared with one of tlspp's codes, as the standard library
 /// does it. Spelled out because Boost 1.77 and later convert a
 /// std::error_code to a Boost one: without this exact match, the operator
 /// above would make `std_ec == tlspp::errc::x` ambiguous.
