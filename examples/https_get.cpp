@@ -95,7 +95,9 @@ int main(int argc, char** argv) {
 
     // HTTP/1.0 keeps this short: the server sends the body as it is (never
     // chunked) and ends it by closing the connection.
-    const std::string request = "GET " + args.path + " HTTP/1.0\r\nHost: " + args.host +
+    // (Host names the port unless it is HTTPS's own.)
+    const std::string host_header = args.port == "443" ? args.host : args.host + ":" + args.port;
+    const std::string request = "GET " + args.path + " HTTP/1.0\r\nHost: " + host_header +
                                 "\r\nUser-Agent: tlspp-https-get\r\n\r\n";
     // send() runs the handshake first. On this blocking socket every call
     // either completes or fails: a want (want_recv, want_send) only comes
