@@ -39,6 +39,7 @@
 #include <iostream>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -101,8 +102,9 @@ extern "C" void on_signal(int signal_number) {
 }
 
 void catch_signals() {
-  if (::pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+  if (::pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     fail("pipe: " + std::string{std::strerror(errno)});
+  }
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
@@ -127,7 +129,7 @@ int listen_on(std::uint16_t port) {
   return fd;
 }
 
-/// Echoes lines until the client closes. `conn` is independent of the
+/// Echoes what the client sends until it closes. `conn` is independent of the
 /// server: a reload meanwhile does not touch it.
 void echo(tlspp::server_connection conn) {
   char buffer[4096];
@@ -138,10 +140,11 @@ void echo(tlspp::server_connection conn) {
     const tlspp::io_result r = conn.recv(std::as_writable_bytes(std::span{buffer}));
     if (r.status == tlspp::io_status::closed) break;  // the client's close_notify
     if (!r) {
-      if (r.want_io())
+      if (r.want_io()) {
         std::cerr << "dropping an idle client\n";
-      else if (!conn.error_message().empty())
+      } else if (!conn.error_message().empty()) {
         std::cerr << conn.error_message() << "\n";
+      }
       return;
     }
     for (std::string_view rest{buffer, r.bytes}; !rest.empty();) {
@@ -198,16 +201,30 @@ int main(int argc, char** argv) {
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
         // accept_socket() leaves the socket ours: the worker closes it.
-        tlspp::server_connection conn = server.accept_socket(fd);
+        std::optional<tlspp::server_connection> conn;
+        try {
+          conn.emplace(server.accept_socket(fd));
+        } catch (const tlspp::error& e) {
+          std::cerr << e.what() << std::endl;
+          ::close(fd);
+          continue;
+        }
         const std::lock_guard lock{live_mutex};
         const auto where = live_sockets.insert(live_sockets.end(), fd);
-        std::thread{[conn = std::move(conn), where]() mutable {
+        // The worker starts with the signals blocked (a thread inherits its
+        // creator's mask), so that they all reach this thread's poll.
+        sigset_t signals, previous;
+        sigemptyset(&signals);
+        for (const int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
+        ::pthread_sigmask(SIG_BLOCK, &signals, &previous);
+        std::thread{[conn = std::move(*conn), where]() mutable {
           echo(std::move(conn));  // the connection ends here, before its socket closes
           const std::lock_guard lock{live_mutex};
           ::close(*where);
           live_sockets.erase(where);
           live_changed.notify_all();
         }}.detach();
+        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       }
     }
 
