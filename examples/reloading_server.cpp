@@ -32,11 +32,11 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -156,11 +156,38 @@ void echo(tlspp::server_connection conn) {
   (void)conn.close();  // our close_notify in answer
 }
 
-/// The sockets of the connections being served, so that stopping can wake
-/// their threads (shutdown makes a blocked read return) and wait for them.
-std::mutex live_mutex;
-std::condition_variable live_changed;
-std::list<int> live_sockets;
+/// A connection being served: its socket and the thread serving it. Only
+/// the main thread adds, joins and removes workers, and closes their
+/// sockets; a worker only says it is done. Every thread is joined, none
+/// detached: a thread still running when the process exits would leave its
+/// OpenSSL thread state behind.
+struct worker {
+  int fd;
+  std::thread thread;
+  bool done = false;  // guarded by workers_mutex
+};
+std::mutex workers_mutex;
+std::list<worker> workers;
+
+/// Joins the workers that are done and closes their sockets. With
+/// `stopping`, first shuts down every socket, which makes a blocked read
+/// return, and so ends them all.
+void reap(bool stopping) {
+  std::list<worker> finished;
+  {
+    const std::lock_guard lock{workers_mutex};
+    for (auto it = workers.begin(); it != workers.end();) {
+      if (stopping && !it->done) ::shutdown(it->fd, SHUT_RDWR);
+      const auto next = std::next(it);
+      if (stopping || it->done) finished.splice(finished.end(), workers, it);
+      it = next;
+    }
+  }
+  for (worker& w : finished) {
+    w.thread.join();
+    ::close(w.fd);
+  }
+}
 
 }  // namespace
 
@@ -177,6 +204,7 @@ int main(int argc, char** argv) {
         if (errno == EINTR) continue;
         fail("poll: " + std::string{std::strerror(errno)});
       }
+      reap(false);  // the connections that ended meanwhile
 
       char signal_number = 0;
       while (::read(signal_pipe[0], &signal_number, 1) == 1) {
@@ -200,7 +228,7 @@ int main(int argc, char** argv) {
         const timeval idle{60, 0};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
-        // accept_socket() leaves the socket ours: the worker closes it.
+        // accept_socket() leaves the socket ours: reap() closes it.
         std::optional<tlspp::server_connection> conn;
         try {
           conn.emplace(server.accept_socket(fd));
@@ -209,28 +237,24 @@ int main(int argc, char** argv) {
           ::close(fd);
           continue;
         }
-        const std::lock_guard lock{live_mutex};
-        const auto where = live_sockets.insert(live_sockets.end(), fd);
+        const std::lock_guard lock{workers_mutex};
+        worker& w = workers.emplace_back(worker{fd, {}, false});
         // The worker starts with the signals blocked (a thread inherits its
         // creator's mask), so that they all reach this thread's poll.
         sigset_t signals, previous;
         sigemptyset(&signals);
         for (const int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
         ::pthread_sigmask(SIG_BLOCK, &signals, &previous);
-        std::thread{[conn = std::move(*conn), where]() mutable {
+        w.thread = std::thread{[conn = std::move(*conn), &w]() mutable {
           echo(std::move(conn));  // the connection ends here, before its socket closes
-          const std::lock_guard lock{live_mutex};
-          ::close(*where);
-          live_sockets.erase(where);
-          live_changed.notify_all();
-        }}.detach();
+          const std::lock_guard lock{workers_mutex};
+          w.done = true;
+        }};
         ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       }
     }
 
-    std::unique_lock lock{live_mutex};
-    for (const int fd : live_sockets) ::shutdown(fd, SHUT_RDWR);
-    live_changed.wait(lock, [] { return live_sockets.empty(); });
+    reap(true);
     std::cerr << "stopped" << std::endl;
     return 0;
   } catch (const tlspp::error& e) {
