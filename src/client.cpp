@@ -73,11 +73,17 @@ void client::connect(std::string_view servername, transport& io) {
 }
 
 void client::connect(std::string_view host, std::string_view port, std::string_view servername) {
+  connect(host, port, servername, socket_timeouts{});
+}
+
+void client::connect(std::string_view host, std::string_view port, std::string_view servername,
+                     const socket_timeouts& timeouts) {
   live_state().check_not_busy("client::connect");
+  detail::check_timeouts(timeouts);
   const std::string h = detail::c_string(host, "client::connect: host");
   const std::string p = detail::c_string(port, "client::connect: port");
-  const int fd = detail::connect_tcp(h.c_str(), p.c_str());
-  connect_over(std::make_unique<detail::fd_transport>(fd, fd, true), nullptr,
+  const int fd = detail::connect_tcp(h.c_str(), p.c_str(), timeouts);
+  connect_over(std::make_unique<detail::fd_transport>(fd, fd, true, timeouts.io), nullptr,
                servername.empty() ? host : servername);
 }
 

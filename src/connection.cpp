@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: ISC
 #include "tlspp/connection.hpp"
 
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <exception>
@@ -9,6 +10,7 @@
 
 #include "c_string.hpp"
 #include "connection_state.hpp"
+#include "fd_transport.hpp"
 #include "server_state.hpp"
 #include "tlspp/error.hpp"
 
@@ -189,6 +191,10 @@ constexpr io_result failed_result{io_status::failed, 0};
   if (st.transport_eof && op == operation::read && st.handshake_done) {
     return fail(st, op, errc::truncated, "the peer closed the transport without close_notify",
                 io_status::truncated);
+  }
+  if (st.transport_failed && st.transport_errno == ETIMEDOUT && st.transport_problem.empty()) {
+    // A socket's I/O limit (socket_timeouts::io), or a transport's own.
+    return fail(st, op, errc::timed_out, timeout_reason(*st.io));
   }
   if (st.transport_failed) {
     std::string why{"the transport failed"};

@@ -53,6 +53,8 @@ class category final : public std::error_category {
         return "libtls kept asking for I/O the transport never needed";
       case errc::out_of_memory:
         return "libtls failed to allocate";
+      case errc::timed_out:
+        return "timed out";
     }
     return "tlspp error";
   }

@@ -2,7 +2,9 @@
 // tlspp::client: a libtls client context, tls_client(3).
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -11,6 +13,31 @@
 #include "tlspp/transport.hpp"
 
 namespace tlspp {
+
+/// Time limits for the socket that client::connect(host, port, ...) opens.
+/// An unset limit waits as long as the system does, as without them; a set
+/// one must be positive (zero or less throws tlspp::error,
+/// errc::invalid_argument). Seconds convert: `{.connect = 5s, .io = 10s}`.
+struct socket_timeouts {
+  /// The whole connect(), from the call until a TCP connection is open.
+  /// When `host` resolves to several addresses they are tried in turn, each
+  /// with an equal share of what is left (at least 2 s, if that much is
+  /// left). The name lookup (getaddrinfo) cannot be interrupted: it counts
+  /// against the limit, but a lookup slower than the limit ends when the
+  /// system resolver gives up (resolv.conf's timeout and attempts), and
+  /// connect() then fails. A numeric address is never looked up. When the
+  /// limit expires connect() throws tlspp::error (errc::timed_out) and the
+  /// client can connect again.
+  std::optional<std::chrono::milliseconds> connect{};
+  /// Each wait for the socket during handshake(), recv(), send() and
+  /// close(): one read or write that sees no progress for this long fails
+  /// the call with errc::timed_out, and error_message() names the call and
+  /// the limit. It bounds each wait, not a whole call: a peer that sends a
+  /// byte just within it keeps a call going. The connection is failed
+  /// afterwards (a TLS stream cannot resume inside a record); reset() the
+  /// client to connect again.
+  std::optional<std::chrono::milliseconds> io{};
+};
 
 /// A client context: configure it once, connect it over any transport, then
 /// use it as a connection. reset() makes it ready for a new connection.
@@ -54,6 +81,10 @@ class client final : public connection {
   /// Resolves `host`, opens a TCP connection to `port` (blocking) and uses
   /// it; the socket is closed with the context. `servername` defaults to `host`.
   void connect(std::string_view host, std::string_view port, std::string_view servername = {});
+  /// The same, within `timeouts`: `connect(host, "443", {}, {.connect = 5s,
+  /// .io = 10s})` (see socket_timeouts for what each bounds).
+  void connect(std::string_view host, std::string_view port, std::string_view servername,
+               const socket_timeouts& timeouts);
   /// Uses a connected socket the caller owns. A non-blocking socket makes
   /// the I/O calls return wants; a blocking one makes them block.
   void connect_socket(int socket, std::string_view servername);

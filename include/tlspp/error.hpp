@@ -54,6 +54,10 @@ enum class errc : int {
   backend_stalled,
   /// libtls failed to allocate or initialize.
   out_of_memory,
+  /// A time limit expired: client::connect's socket_timeouts (connect, or
+  /// the I/O of the connection it opened), or a transport that answered
+  /// transfer::failed(ETIMEDOUT). The message names the call and the limit.
+  timed_out,
 };
 
 /// The category of errc ("tlspp"), one instance per program.
