@@ -8,6 +8,7 @@
 
 #include "tlspp/config.hpp"
 #include "tlspp/connection.hpp"
+#include "tlspp/export.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp {
@@ -15,7 +16,7 @@ namespace tlspp {
 /// A client context: configure it once, connect it over any transport, then
 /// use it as a connection. reset() makes it ready for a new connection.
 /// Move-only; a moved-from client throws tlspp::error (errc::moved_from).
-class client final : public connection {
+class TLSPP_API client final : public connection {
  public:
   /// Creates and configures a client context; throws tlspp::error when
   /// libtls rejects the config.

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "tlspp/connection_info.hpp"
+#include "tlspp/export.hpp"
 #include "tlspp/io_result.hpp"
 
 namespace tlspp {
@@ -48,7 +49,7 @@ struct connection_state_deleter {
 ///
 /// Thread safety: distinct connections may be used from different threads;
 /// one connection must not be used from two threads at once.
-class connection {
+class TLSPP_API connection {
  public:
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;

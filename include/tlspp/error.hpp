@@ -8,6 +8,8 @@
 #include <system_error>
 #include <type_traits>
 
+#include "tlspp/export.hpp"
+
 namespace tlspp {
 
 /// What went wrong, for programs and tests to branch on; the text that goes
@@ -57,7 +59,7 @@ enum class errc : int {
 };
 
 /// The category of errc ("tlspp"), one instance per program.
-[[nodiscard]] const std::error_category& error_category() noexcept;
+[[nodiscard]] TLSPP_API const std::error_category& error_category() noexcept;
 
 [[nodiscard]] inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
@@ -70,7 +72,7 @@ enum class errc : int {
 /// or config option that failed ("config option ca_file", "client::connect")
 /// and `message()` is libtls's own explanation when it gave one (where
 /// libtls-bearssl gives only an alert's number, its name is added).
-class error : public std::runtime_error {
+class TLSPP_API error : public std::runtime_error {
  public:
   error(errc code, std::string_view where, std::string_view message);
 

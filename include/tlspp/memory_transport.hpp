@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "tlspp/export.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp {
@@ -33,7 +34,7 @@ namespace tlspp {
 /// (transport::detached()): read_pending() turns false and receive_buffer()
 /// stops handing out libtls's freed buffer. reset() empties it for reuse by
 /// another connection.
-class memory_transport final : public transport {
+class TLSPP_API memory_transport final : public transport {
  public:
   /// Throws tlspp::error (errc::invalid_argument) for a limit of 0, with
   /// which nothing could ever be sent.

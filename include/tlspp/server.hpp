@@ -7,6 +7,7 @@
 
 #include "tlspp/config.hpp"
 #include "tlspp/connection.hpp"
+#include "tlspp/export.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp {
@@ -19,7 +20,7 @@ class server;
 
 /// A connection a server accepted: a connection, and nothing else.
 /// Move-only; a moved-from one throws tlspp::error (errc::moved_from).
-class server_connection final : public connection {
+class TLSPP_API server_connection final : public connection {
  public:
   server_connection(server_connection&&) noexcept;
   server_connection& operator=(server_connection&&) noexcept;
@@ -39,7 +40,7 @@ class server_connection final : public connection {
 /// may not run alongside anything else on the same server. The accepted
 /// connections are independent of each other and of the server. A
 /// moved-from server throws tlspp::error (errc::moved_from).
-class server {
+class TLSPP_API server {
  public:
   /// Creates and configures a server context; throws tlspp::error when
   /// libtls rejects the config (no certificate, key not matching...).

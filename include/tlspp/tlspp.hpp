@@ -13,3 +13,4 @@
 #include "tlspp/protocols.hpp"
 #include "tlspp/server.hpp"
 #include "tlspp/transport.hpp"
+#include "tlspp/version.hpp"
