@@ -62,7 +62,8 @@ class TLSPP_API client final : public connection {
   void connect_fds(int read_fd, int write_fd, std::string_view servername);
 
  private:
-  void connect_over(std::unique_ptr<transport> owned, transport* io, std::string_view servername);
+  TLSPP_LOCAL void connect_over(std::unique_ptr<transport> owned, transport* io,
+                                std::string_view servername);
 };
 
 }  // namespace tlspp

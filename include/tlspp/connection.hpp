@@ -106,13 +106,13 @@ class TLSPP_API connection {
 
  protected:
   using state_ptr = std::unique_ptr<detail::connection_state, detail::connection_state_deleter>;
-  explicit connection(state_ptr state) noexcept;
+  TLSPP_LOCAL explicit connection(state_ptr state) noexcept;
   connection(connection&&) noexcept;
   connection& operator=(connection&&) noexcept;
   ~connection();
 
   /// The state, or throws tlspp::error (errc::moved_from).
-  detail::connection_state& live_state() const;
+  TLSPP_LOCAL detail::connection_state& live_state() const;
   state_ptr state_;
 };
 

@@ -130,10 +130,10 @@ class TLSPP_API memory_transport final : public transport {
   void detached() noexcept override;
 
  private:
-  std::span<std::byte> inbox_space(std::size_t min_size);
-  std::size_t take_from_inbox(std::span<std::byte> buffer);
+  TLSPP_LOCAL std::span<std::byte> inbox_space(std::size_t min_size);
+  TLSPP_LOCAL std::size_t take_from_inbox(std::span<std::byte> buffer);
   /// Follows the record framing of received bytes (see receive_buffers()).
-  void follow_records(std::span<const std::byte> bytes) noexcept;
+  TLSPP_LOCAL void follow_records(std::span<const std::byte> bytes) noexcept;
 
   std::size_t outbox_limit_;
   std::vector<std::byte> inbox_;

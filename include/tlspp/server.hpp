@@ -28,7 +28,7 @@ class TLSPP_API server_connection final : public connection {
 
  private:
   friend class server;
-  explicit server_connection(state_ptr state) noexcept;
+  TLSPP_LOCAL explicit server_connection(state_ptr state) noexcept;
 };
 
 /// A server context: configure it once, accept any number of connections.
@@ -73,7 +73,7 @@ class TLSPP_API server {
   [[nodiscard]] void* native_handle() const noexcept;
 
  private:
-  server_connection accept_over(std::unique_ptr<transport> owned, transport* io);
+  TLSPP_LOCAL server_connection accept_over(std::unique_ptr<transport> owned, transport* io);
   std::shared_ptr<detail::server_state> state_;
 };
 
