@@ -30,10 +30,13 @@ leaks=$(grep -rIl -e "$(cd "$build" && pwd)" -e "$source_root" "$usr" || true)
 [ -f "$usr/$libdir/pkgconfig/tlspp.pc" ] || fail "no $libdir/pkgconfig/tlspp.pc"
 [ -f "$usr/$libdir/cmake/tlspp/tlsppConfig.cmake" ] || fail "no $libdir/cmake/tlspp/tlsppConfig.cmake"
 [ -f "$usr/include/tlspp/version.hpp" ] || fail "no include/tlspp/version.hpp"
+version=$(sed -n 's/^#define TLSPP_VERSION_STRING "\(.*\)"/\1/p' "$usr/include/tlspp/version.hpp")
+[ -n "$version" ] || fail "include/tlspp/version.hpp has no TLSPP_VERSION_STRING"
 
 # find_package, from the stage only: the consumer checks where it found tlspp.
 cmake -S "$here" -B "$work/cmake-consumer" -G Ninja -DCMAKE_PREFIX_PATH="$usr" \
-  -DTLSPP_EXPECT_PREFIX="$usr" -DTLSPP_EXPECT_COMPONENTS="$components" >"$work/cmake-consumer.log" ||
+  -DTLSPP_EXPECT_PREFIX="$usr" -DTLSPP_EXPECT_COMPONENTS="$components" \
+  -DTLSPP_EXPECT_VERSION="$version" >"$work/cmake-consumer.log" ||
   { cat "$work/cmake-consumer.log"; fail "find_package consumer did not configure"; }
 cmake --build "$work/cmake-consumer" >>"$work/cmake-consumer.log" ||
   { cat "$work/cmake-consumer.log"; fail "find_package consumer did not build"; }
@@ -51,10 +54,14 @@ for var in prefix libdir includedir; do
   esac
   [ "$got" = "$want" ] || fail "pkg-config $var is $got, not $want"
 done
+# Under a sysroot (cross-compiling) the same: not prefixed twice.
+include_flag=$(PKG_CONFIG_SYSROOT_DIR=$stage pkg-config --cflags-only-I tlspp | tr ' ' '\n' | grep -m1 '^-I' || true)
+[ "$(realpath -m "${include_flag#-I}")" = "$usr/include" ] ||
+  fail "with PKG_CONFIG_SYSROOT_DIR, pkg-config says $include_flag, not -I$usr/include"
 cflags=$(pkg-config --cflags tlspp)
 case " $cflags " in *" -std="*) fail "pkg-config --cflags forces a standard on consumers: $cflags" ;; esac
-[ "$(pkg-config --modversion tlspp)" = "$(sed -n 's/^#define TLSPP_VERSION_STRING "\(.*\)"/\1/p' "$usr/include/tlspp/version.hpp")" ] ||
-  fail "pkg-config --modversion differs from TLSPP_VERSION_STRING"
+[ "$(pkg-config --modversion tlspp)" = "$version" ] ||
+  fail "pkg-config --modversion is not TLSPP_VERSION_STRING ($version)"
 # The consumer compiles as C++20 itself; the Asio ones add -pthread, as
 # linking tlspp::asio does.
 for c in tlspp ${components//;/ }; do
