@@ -54,4 +54,4 @@ endforeach()
 cmake_pop_check_state()
 
 configure_file("${CMAKE_CURRENT_LIST_DIR}/backend_config.hpp.in"
-               "${CMAKE_BINARY_DIR}/generated/tlspp_backend_config.hpp" @ONLY)
+               "${PROJECT_BINARY_DIR}/generated/tlspp_backend_config.hpp" @ONLY)

@@ -10,6 +10,7 @@
 
 #include "tlspp/config.hpp"
 #include "tlspp/connection.hpp"
+#include "tlspp/export.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp {
@@ -42,7 +43,7 @@ struct socket_timeouts {
 /// A client context: configure it once, connect it over any transport, then
 /// use it as a connection. reset() makes it ready for a new connection.
 /// Move-only; a moved-from client throws tlspp::error (errc::moved_from).
-class client final : public connection {
+class TLSPP_API client final : public connection {
  public:
   /// Creates and configures a client context; throws tlspp::error when
   /// libtls rejects the config.
@@ -95,7 +96,8 @@ class client final : public connection {
   void connect_fds(int read_fd, int write_fd, std::string_view servername);
 
  private:
-  void connect_over(std::unique_ptr<transport> owned, transport* io, std::string_view servername);
+  TLSPP_LOCAL void connect_over(std::unique_ptr<transport> owned, transport* io,
+                                std::string_view servername);
 };
 
 }  // namespace tlspp

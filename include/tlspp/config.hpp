@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tlspp/export.hpp"
 #include "tlspp/protocols.hpp"
 
 namespace tlspp {
@@ -24,7 +25,7 @@ struct config_state;
 /// serves several names (SNI), or a client presenting a certificate. Each item
 /// comes either from memory (PEM; DER for the OCSP staple) or from a file,
 /// never both.
-struct keypair {
+struct TLSPP_API keypair {
   std::optional<std::string> cert{};                 ///< Certificate chain (PEM), leaf first.
   std::optional<std::filesystem::path> cert_file{};  ///< The same, from a file.
   std::optional<std::string> key{};                  ///< Private key (PEM).
@@ -40,7 +41,7 @@ inline constexpr std::size_t ticket_key_size = 48;
 
 /// A session ticket key with its revision, as tls_config_add_ticket_key(3)
 /// takes them.
-struct ticket_key {
+struct TLSPP_API ticket_key {
   /// Revision number: names the key in the tickets it protects.
   std::uint32_t keyrev = 0;
   /// The secret; libtls copies it and wipes its copy when freed.
@@ -72,7 +73,7 @@ struct ticket_key {
 /// option keypairs[1].key_file". Paths must be shorter than PATH_MAX. Key material stays the
 /// caller's: tlspp hands it to libtls, which copies it and wipes its copy when the config is freed;
 /// keys that tlspp loads from files itself are wiped as soon as libtls has them.
-struct config_options {
+struct TLSPP_API config_options {
   /// ALPN protocols to offer (client) or accept (server), in preference order.
   /// Each name is 1 to 255 bytes without a comma; the list, each name behind
   /// its length byte, at most 65535 bytes (RFC 7301).
@@ -180,7 +181,7 @@ struct config_options {
 /// copies share it, so one config may serve any number of contexts in any
 /// number of threads at once. A moved-from config throws tlspp::error
 /// (errc::moved_from) wherever it is used.
-class config {
+class TLSPP_API config {
  public:
   /// The defaults of libtls: verify everything against the system's CAs.
   config();

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "tlspp/connection_info.hpp"
+#include "tlspp/export.hpp"
 #include "tlspp/io_result.hpp"
 
 namespace tlspp {
@@ -48,7 +49,7 @@ struct connection_state_deleter {
 ///
 /// Thread safety: distinct connections may be used from different threads;
 /// one connection must not be used from two threads at once.
-class connection {
+class TLSPP_API connection {
  public:
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -108,13 +109,13 @@ class connection {
   /// \cond internal
   // For client and server_connection only: not part of the API.
   using state_ptr = std::unique_ptr<detail::connection_state, detail::connection_state_deleter>;
-  explicit connection(state_ptr state) noexcept;
+  TLSPP_LOCAL explicit connection(state_ptr state) noexcept;
   connection(connection&&) noexcept;
   connection& operator=(connection&&) noexcept;
   ~connection();
 
   /// The state, or throws tlspp::error (errc::moved_from).
-  detail::connection_state& live_state() const;
+  TLSPP_LOCAL detail::connection_state& live_state() const;
   state_ptr state_;
   /// \endcond
 };

@@ -6,10 +6,12 @@
 #include <optional>
 #include <string>
 
+#include "tlspp/export.hpp"
+
 namespace tlspp {
 
 /// The peer's certificate as libtls reports it.
-struct peer_certificate {
+struct TLSPP_API peer_certificate {
   /// As the backend writes it: "/O=tlspp/CN=localhost" (OpenSSL-based) or
   /// "O=tlspp,CN=localhost" (libtls-bearssl).
   std::string subject;
@@ -32,7 +34,7 @@ struct peer_certificate {
 enum class ocsp_cert_status { good, revoked, unknown };
 
 /// A stapled OCSP response, as libtls validated it.
-struct ocsp_response {
+struct TLSPP_API ocsp_response {
   /// libtls's one-line verdict, e.g. "good" or "revoked: key compromise".
   std::string result;
   /// OCSP response status (0: successful; TLS_OCSP_RESPONSE_* otherwise).
@@ -51,7 +53,7 @@ struct ocsp_response {
 };
 
 /// A snapshot of what the handshake negotiated.
-struct connection_info {
+struct TLSPP_API connection_info {
   std::string version;              ///< "TLSv1.3"
   std::string cipher;               ///< "TLS_AES_256_GCM_SHA384"
   int cipher_strength = 0;          ///< bits

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <type_traits>
 
+#include "tlspp/export.hpp"
+
 namespace tlspp {
 
 /// What went wrong, for programs and tests to branch on; the text that goes
@@ -61,7 +63,7 @@ enum class errc : int {
 };
 
 /// The category of errc ("tlspp"), one instance per program.
-[[nodiscard]] const std::error_category& error_category() noexcept;
+[[nodiscard]] TLSPP_API const std::error_category& error_category() noexcept;
 
 /// Makes `std::error_code ec = tlspp::errc::truncated;` work, and
 /// comparisons such as `ec == tlspp::errc::truncated`.
@@ -76,7 +78,7 @@ enum class errc : int {
 /// or config option that failed ("config option ca_file", "client::connect")
 /// and `message()` is libtls's own explanation when it gave one (where
 /// libtls-bearssl gives only an alert's number, its name is added).
-class error : public std::runtime_error {
+class TLSPP_API error : public std::runtime_error {
  public:
   /// An error of kind `code`, raised by `where` (a call or config option),
   /// explained by `message`.

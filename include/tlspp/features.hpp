@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "tlspp/export.hpp"
+
 namespace tlspp {
 
 /// Capabilities of the linked libtls, detected when tlspp was built (which
@@ -15,7 +17,7 @@ namespace tlspp {
 /// I/O), resumed ones included. An option that needs a missing capability
 /// fails with tlspp::error (errc::unsupported) when the config is built,
 /// saying what the backend lacks.
-struct backend_features {
+struct TLSPP_API backend_features {
   long api_version = 0;        ///< TLS_API
   bool tls1_3 = false;         ///< TLS 1.3 can be negotiated
   bool crl = false;            ///< `crl` and `crl_file` are accepted
@@ -67,11 +69,11 @@ struct backend_features {
 };
 
 /// The linked backend's capabilities (computed once, thread-safe).
-const backend_features& get_backend_features();
+TLSPP_API const backend_features& get_backend_features();
 
 /// A one-line description for logs and bug reports, naming each capability
 /// and each one missing, e.g. "libtls API 20200120, TLS 1.3, CRL, OCSP
 /// stapling, no session tickets...". tlspp-openssl names itself first.
-std::string describe(const backend_features& features);
+TLSPP_API std::string describe(const backend_features& features);
 
 }  // namespace tlspp

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "tlspp/export.hpp"
+
 namespace tlspp {
 
 /// What an I/O call of a connection did.
@@ -33,7 +35,7 @@ enum class io_status : std::uint8_t {
 /// connection (connection::error_code(), connection::error_message()), as
 /// libtls keeps it on the context. Ignoring a result is a compiler warning:
 /// a send() may move only a prefix, and any call may want I/O.
-struct [[nodiscard]] io_result {
+struct [[nodiscard]] TLSPP_API io_result {
   io_status status = io_status::ok;  ///< What the call did.
   /// Bytes received or sent (only with io_status::ok).
   std::size_t bytes = 0;
@@ -52,6 +54,6 @@ struct [[nodiscard]] io_result {
 static_assert(std::is_trivially_copyable_v<io_result>);
 
 /// "ok", "want_recv", ...: for logs and test failure messages.
-const char* to_string(io_status status) noexcept;
+TLSPP_API const char* to_string(io_status status) noexcept;
 
 }  // namespace tlspp

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "tlspp/export.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp {
@@ -33,7 +34,7 @@ namespace tlspp {
 /// (transport::detached()): read_pending() turns false and receive_buffer()
 /// stops handing out libtls's freed buffer. reset() empties it for reuse by
 /// another connection.
-class memory_transport final : public transport {
+class TLSPP_API memory_transport final : public transport {
  public:
   /// Throws tlspp::error (errc::invalid_argument) for a limit of 0, with
   /// which nothing could ever be sent.
@@ -135,10 +136,10 @@ class memory_transport final : public transport {
   void detached() noexcept override;
 
  private:
-  std::span<std::byte> inbox_space(std::size_t min_size);
-  std::size_t take_from_inbox(std::span<std::byte> buffer);
+  TLSPP_LOCAL std::span<std::byte> inbox_space(std::size_t min_size);
+  TLSPP_LOCAL std::size_t take_from_inbox(std::span<std::byte> buffer);
   /// Follows the record framing of received bytes (see receive_buffers()).
-  void follow_records(std::span<const std::byte> bytes) noexcept;
+  TLSPP_LOCAL void follow_records(std::span<const std::byte> bytes) noexcept;
 
   std::size_t outbox_limit_;
   std::vector<std::byte> inbox_;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tlspp/export.hpp"
+
 namespace tlspp {
 
 /// One TLS protocol version. The values are libtls's TLS_PROTOCOL_* bits.
@@ -19,7 +21,7 @@ enum class protocol : std::uint32_t {
 /// (`protocol::tlsv1_2 | protocol::tlsv1_3`) or from libtls's protocol
 /// strings ("secure", "default", "legacy", "all", "tlsv1.2,tlsv1.3",
 /// "all,!tlsv1.0"...), which libtls itself parses.
-class protocol_set {
+class TLSPP_API protocol_set {
  public:
   /// The empty set.
   constexpr protocol_set() noexcept = default;

@@ -7,6 +7,7 @@
 
 #include "tlspp/config.hpp"
 #include "tlspp/connection.hpp"
+#include "tlspp/export.hpp"
 #include "tlspp/transport.hpp"
 
 namespace tlspp {
@@ -19,7 +20,7 @@ class server;
 
 /// A connection a server accepted: a connection, and nothing else.
 /// Move-only; a moved-from one throws tlspp::error (errc::moved_from).
-class server_connection final : public connection {
+class TLSPP_API server_connection final : public connection {
  public:
   /// Takes over the connection; the source is left moved-from.
   server_connection(server_connection&&) noexcept;
@@ -30,7 +31,7 @@ class server_connection final : public connection {
 
  private:
   friend class server;
-  explicit server_connection(state_ptr state) noexcept;
+  TLSPP_LOCAL explicit server_connection(state_ptr state) noexcept;
 };
 
 /// A server context: configure it once, accept any number of connections.
@@ -42,7 +43,7 @@ class server_connection final : public connection {
 /// may not run alongside anything else on the same server. The accepted
 /// connections are independent of each other and of the server. A
 /// moved-from server throws tlspp::error (errc::moved_from).
-class server {
+class TLSPP_API server {
  public:
   /// Creates and configures a server context; throws tlspp::error when
   /// libtls rejects the config (no certificate, key not matching...).
@@ -80,7 +81,7 @@ class server {
   [[nodiscard]] void* native_handle() const noexcept;
 
  private:
-  server_connection accept_over(std::unique_ptr<transport> owned, transport* io);
+  TLSPP_LOCAL server_connection accept_over(std::unique_ptr<transport> owned, transport* io);
   std::shared_ptr<detail::server_state> state_;
 };
 

@@ -20,3 +20,4 @@
 #include "tlspp/protocols.hpp"
 #include "tlspp/server.hpp"
 #include "tlspp/transport.hpp"
+#include "tlspp/version.hpp"

@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "tlspp/export.hpp"
+
 namespace tlspp {
 
 /// What a transport callback did. A read callback answers with the bytes it
@@ -28,7 +30,7 @@ namespace tlspp {
 /// rethrows. Destroying or moving-assigning over the connection from inside
 /// its callback is safe: the outer call returns failed and the connection's
 /// resources are freed when libtls has returned.
-class transfer {
+class TLSPP_API transfer {
  public:
   /// `n` bytes were read into the buffer, or taken from it; 0 is a want
   /// (nothing now), never an end of stream.
@@ -82,7 +84,7 @@ class transfer {
 /// Implement it directly, or pass two callables to connect()/accept().
 /// Neither function may block if the caller wants to yield: answer a want
 /// instead, and the tlspp call returns that want.
-class transport {
+class TLSPP_API transport {
  public:
   virtual ~transport() = default;
   /// Fills (a prefix of) `buffer` with bytes from the peer.
