@@ -86,9 +86,12 @@ dpkg-deb -f "$(deb libtlspp0)" Depends | grep -q 'libssl3' || fail "dpkg-shlibde
 step "the shared library"
 lib_dir=$work/extracted
 dpkg-deb -x "$(deb libtlspp0)" "$lib_dir"
-so=$(readlink -f "$lib_dir/usr/lib/$multiarch/libtlspp.so.0")
+so=$(find "$lib_dir/usr/lib/$multiarch" -type f -name 'libtlspp.so.*' | head -1)
 readelf -d "$so" | grep -E 'NEEDED|SONAME' | sed 's/^ */   /'
-readelf -d "$so" | grep -q 'SONAME.*\[libtlspp\.so\.0\]' || fail "the SONAME is not libtlspp.so.0 (the package name says 0)"
+# Debian names a library package after its SONAME (policy 8.1).
+soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = libtlspp.so.0 ] ||
+  fail "the SONAME is $soname: rename libtlspp0 to libtlspp${soname#libtlspp.so.} in debian/"
 if readelf -d "$so" | grep -q 'NEEDED.*libtls\.so'; then fail "libtlspp.so needs a system libtls"; fi
 # tlspp-openssl is linked in and must stay private: none of its symbols
 # (libtls's API under its tlspp_openssl_ names, its own types) is exported.
@@ -97,7 +100,8 @@ backend_symbols=$(nm -D --defined-only "$so" | c++filt | awk '{ $1 = $2 = ""; pr
 echo "   exported: $(nm -D --defined-only "$so" | wc -l) symbols, of which" \
   "$(printf '%s' "$backend_symbols" | grep -c . || true) from the backend," \
   "$(nm -D --defined-only "$so" | c++filt | grep -c 'tlspp::detail::' || true) in tlspp::detail"
-[ -z "$backend_symbols" ] || fail "libtlspp.so exports backend symbols, e.g. $(echo "$backend_symbols" | head -3 | tr '\n' ' ')"
+[ -z "$backend_symbols" ] ||
+  fail "libtlspp.so exports backend symbols, e.g.$(echo "$backend_symbols" | sort -u | head -3 | tr -s ' \n' ' ')"
 
 cleanup() {
   step "remove the packages"
