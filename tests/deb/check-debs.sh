@@ -113,7 +113,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq --no-install-recommends "$(deb libtlspp0)" "$(deb libtlspp-dev)" "$(deb tlscat)" >/dev/null
 
 step "a consumer through find_package(tlspp)"
-cmake -S "$tree/tests/install" -B "$work/cmake-consumer" -G Ninja >/dev/null
+# The package offers both Asio layers (debian/rules), found under /usr.
+cmake -S "$tree/tests/install" -B "$work/cmake-consumer" -G Ninja \
+  -DTLSPP_EXPECT_COMPONENTS="asio;boost_asio" -DTLSPP_EXPECT_PREFIX=/usr >/dev/null
 found_in=$(sed -n 's/^tlspp_DIR:PATH=//p' "$work/cmake-consumer/CMakeCache.txt")
 [ "$found_in" = "/usr/lib/$multiarch/cmake/tlspp" ] || fail "find_package found tlspp in $found_in"
 cmake --build "$work/cmake-consumer" >/dev/null
