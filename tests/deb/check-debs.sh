@@ -99,7 +99,7 @@ backend_symbols=$(nm -D --defined-only "$so" | c++filt | awk '{ $1 = $2 = ""; pr
   grep -E '^ *(tlspp_openssl_|tls_|tls::)' || true)
 echo "   exported: $(nm -D --defined-only "$so" | wc -l) symbols, of which" \
   "$(printf '%s' "$backend_symbols" | grep -c . || true) from the backend," \
-  "$(nm -D --defined-only "$so" | c++filt | grep -c 'tlspp::detail::' || true) in tlspp::detail"
+  "$(nm -D --defined-only "$so" | c++filt | sed 's/(.*//' | grep -c 'tlspp::detail::' || true) in tlspp::detail"
 [ -z "$backend_symbols" ] ||
   fail "libtlspp.so exports backend symbols, e.g.$(echo "$backend_symbols" | sort -u | head -3 | tr -s ' \n' ' ')"
 
