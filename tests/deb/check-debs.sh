@@ -114,7 +114,7 @@ apt-get install -y -qq --no-install-recommends "$(deb libtlspp0)" "$(deb libtlsp
 
 step "a consumer through find_package(tlspp)"
 # The package offers both Asio layers (debian/rules), found under /usr.
-cmake -S "$tree/tests/install" -B "$work/cmake-consumer" -G Ninja \
+cmake -S "$tree/tests/install" -B "$work/cmake-consumer" -G Ninja --no-warn-unused-cli \
   -DTLSPP_EXPECT_COMPONENTS="asio;boost_asio" -DTLSPP_EXPECT_PREFIX=/usr >/dev/null
 found_in=$(sed -n 's/^tlspp_DIR:PATH=//p' "$work/cmake-consumer/CMakeCache.txt")
 [ "$found_in" = "/usr/lib/$multiarch/cmake/tlspp" ] || fail "find_package found tlspp in $found_in"
