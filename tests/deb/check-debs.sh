@@ -15,6 +15,8 @@ started=$SECONDS
 failures=()
 fail() { echo "FAIL: $*" >&2; failures+=("$*"); }
 step() { echo "== $* ($((SECONDS - started)) s)"; }
+# Runs a command with its output in a log, shown only if it fails.
+quiet() { "$@" >"$work/step.log" 2>&1 || { cat "$work/step.log" >&2; return 1; }; }
 
 if [ "$(id -u)" -ne 0 ]; then echo "check-debs.sh: needs root (installs packages)" >&2; exit 1; fi
 for tool in dpkg-buildpackage dh lintian; do
@@ -110,15 +112,15 @@ cleanup() {
 trap cleanup EXIT
 step "install the .debs"
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq --no-install-recommends "$(deb libtlspp0)" "$(deb libtlspp-dev)" "$(deb tlscat)" >/dev/null
+quiet apt-get install -y --no-install-recommends "$(deb libtlspp0)" "$(deb libtlspp-dev)" "$(deb tlscat)"
 
 step "a consumer through find_package(tlspp)"
 # The package offers both Asio layers (debian/rules), found under /usr.
-cmake -S "$tree/tests/install" -B "$work/cmake-consumer" -G Ninja --no-warn-unused-cli \
-  -DTLSPP_EXPECT_COMPONENTS="asio;boost_asio" -DTLSPP_EXPECT_PREFIX=/usr >/dev/null
+quiet cmake -S "$tree/tests/install" -B "$work/cmake-consumer" -G Ninja --no-warn-unused-cli \
+  -DTLSPP_EXPECT_COMPONENTS="asio;boost_asio" -DTLSPP_EXPECT_PREFIX=/usr
 found_in=$(sed -n 's/^tlspp_DIR:PATH=//p' "$work/cmake-consumer/CMakeCache.txt")
 [ "$found_in" = "/usr/lib/$multiarch/cmake/tlspp" ] || fail "find_package found tlspp in $found_in"
-cmake --build "$work/cmake-consumer" >/dev/null
+quiet cmake --build "$work/cmake-consumer"
 "$work/cmake-consumer/consumer"
 for c in asio_consumer boost_asio_consumer; do
   if [ -x "$work/cmake-consumer/$c" ]; then "$work/cmake-consumer/$c"; else fail "no $c: the package offers its target"; fi
@@ -146,7 +148,9 @@ else
 fi
 if [ -e "$tree/tools/tlscat.1" ]; then
   man -w tlscat || fail "man -w tlscat finds no page"
-  MANWIDTH=80 man -P cat tlscat 2>/dev/null | head -5
+  # The whole page, then its first lines: head alone would cut man off (SIGPIPE).
+  MANWIDTH=80 man -P cat tlscat >"$work/tlscat.man" 2>&1 || fail "man tlscat fails"
+  head -5 "$work/tlscat.man"
 fi
 
 trap - EXIT
