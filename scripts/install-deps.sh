@@ -18,6 +18,7 @@ packages=(
   doxygen                           # the API reference and its warning check (CTest docs)
   mandoc                            # lints tlscat's man page (tools/tlscat.1)
   valgrind                          # the memcheck run
+  dpkg-dev debhelper lintian        # the Debian packages and their check (tests/deb)
   clang-14 libclang-rt-14-dev       # the libFuzzer targets
 )
 

@@ -7,7 +7,8 @@
 # and a short soak included), then does the same under AddressSanitizer and
 # UndefinedBehaviorSanitizer. Then, on the default backend: ThreadSanitizer
 # on the shared-config and shared-server threads, valgrind memcheck of the
-# unit tests, and each libFuzzer target for 60 s.
+# unit tests, and each libFuzzer target for 60 s. Last, the Debian packages
+# are built from HEAD, linted, installed, used and removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -76,4 +77,9 @@ valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=de
 
 echo "== libFuzzer: each target for 60 s (a crash, leak or hang fails) ($(date +%T))"
 bash scripts/fuzz.sh 60
+
+# Last, because it installs the packages into the system (and removes them
+# again): nothing before it may find an installed tlspp by accident.
+echo "== Debian packages: build, lintian, install, consumers, remove ($(date +%T))"
+bash tests/deb/check-debs.sh . build/deb-check
 echo "== done ($(date +%T))"
