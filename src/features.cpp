@@ -537,7 +537,7 @@ const backend_features& get_backend_features() { return probed().features; }
 std::string describe(const backend_features& f) {
   std::string s;
 #ifdef TLSPP_OPENSSL
-  // tlspp's own libtls names itself first: "tlspp-openssl 0.1.0 over OpenSSL 3.0.19, ".
+  // tlspp's own libtls names itself first: "tlspp-openssl 0.2.0 over OpenSSL 3.0.19, ".
   s.append(tlspp_openssl_version()).append(", ");
 #endif
   s += "libtls API " + std::to_string(f.api_version);

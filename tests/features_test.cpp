@@ -66,7 +66,7 @@ TEST(BackendFeatures, DescribeStartsWithTheApiVersionOrTlsppOpensslsOwnName) {
   const std::size_t api = text.find("libtls API " + std::to_string(f.api_version));
   ASSERT_NE(api, std::string::npos) << text;
   if (api != 0) {
-    // tlspp-openssl names itself first: "tlspp-openssl 0.1.0 over OpenSSL 3.0.19, libtls API...".
+    // tlspp-openssl names itself first: "tlspp-openssl 0.2.0 over OpenSSL 3.0.19, libtls API...".
     EXPECT_EQ(text.rfind("tlspp-openssl ", 0), 0u) << text;
     EXPECT_TRUE(contains(text.substr(0, api), " over OpenSSL ")) << text;
   }

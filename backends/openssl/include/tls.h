@@ -22,7 +22,7 @@ extern "C" {
 
 /* Which libtls this is, and its own version. */
 #define TLSPP_OPENSSL 1
-#define TLSPP_OPENSSL_VERSION "0.1.0"
+#define TLSPP_OPENSSL_VERSION "0.2.0"
 
 #define TLS_API 20200120
 
@@ -165,7 +165,7 @@ struct tls_config;
 typedef ssize_t (*tls_read_cb)(struct tls *ctx, void *buf, size_t buflen, void *cb_arg);
 typedef ssize_t (*tls_write_cb)(struct tls *ctx, const void *buf, size_t buflen, void *cb_arg);
 
-/* "tlspp-openssl 0.1.0 over OpenSSL 3.0.19": this library's version and the
+/* "tlspp-openssl 0.2.0 over OpenSSL 3.0.19": this library's version and the
  * OpenSSL it runs on (the one loaded at run time). */
 const char *tlspp_openssl_version(void);
 
