@@ -15,45 +15,21 @@ Exits 0 when all hold; otherwise prints what did not and exits 1.
 """
 
 import os
-import re
 import socket
 import ssl
-import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from example_test_support import check, exit_status, run, tls_connect, tlspp_server  # noqa: E402
+
 SERVER, PKI = sys.argv[1], sys.argv[2]
 IO_LIMIT = 10.0  # seconds any one socket call may take before the check fails
-failures = []
-
-
-def check(condition, what):
-    print(("ok: " if condition else "FAILED: ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-
-
-def start(*args):
-    """Starts the server on a free port; returns (process, host, port)."""
-    proc = subprocess.Popen([SERVER, "--port", "0", *args], stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()
-    match = re.search(r"listening on (\S+):(\d+)$", line.strip())
-    if not match:
-        proc.kill()
-        sys.exit(f"the server did not say where it listens: {line!r}")
-    return proc, match.group(1), int(match.group(2))
-
-
-def stop(proc):
-    proc.terminate()
-    proc.wait(timeout=IO_LIMIT)
 
 
 def tls_client(port):
-    context = ssl.create_default_context(cafile=os.path.join(PKI, "ca-bundle.pem"))
-    raw = socket.create_connection(("127.0.0.1", port), timeout=IO_LIMIT)
     # A transport that ends without close_notify must raise, not read as b"".
-    return context.wrap_socket(raw, server_hostname="localhost", suppress_ragged_eofs=False)
+    return tls_connect(PKI, port, IO_LIMIT, suppress_ragged_eofs=False)
 
 
 def read_to_close_notify(tls):
@@ -74,12 +50,11 @@ def get(port, request):
 
 
 def main():
-    usage = subprocess.run([SERVER, "--help"], capture_output=True, text=True, timeout=IO_LIMIT)
-    check(usage.returncode == 0 and usage.stdout.startswith("Usage:") and "--bind" in usage.stdout,
+    status, out, _ = run([SERVER, "--help"], limit=IO_LIMIT)
+    check(status == 0 and out.startswith("Usage:") and "--bind" in out,
           "--help prints the usage and exits 0")
 
-    proc, host, port = start("--timeout", "1")
-    try:
+    with tlspp_server(SERVER, "--timeout", "1") as (_, host, port):
         check(host == "127.0.0.1", f"the default bind address is loopback (it said {host})")
         for name, request in (("CRLF", b"GET /crlf HTTP/1.1\r\nHost: localhost\r\n\r\n"),
                               ("bare LF", b"GET /lf HTTP/1.1\nHost: localhost\n\n")):
@@ -99,17 +74,12 @@ def main():
             except ConnectionError as e:
                 reply = repr(e)
             check(reply == b"", f"a client that never starts a handshake gets the end of the stream ({reply!r})")
-    finally:
-        stop(proc)
 
-    proc, host, port = start("--bind", "0.0.0.0")
-    stop(proc)
+    with tlspp_server(SERVER, "--bind", "0.0.0.0") as (_, host, _):
+        pass
     check(host == "0.0.0.0", f"--bind 0.0.0.0 listens on every interface (it said {host})")
 
-    if failures:
-        print(f"{len(failures)} check(s) failed", flush=True)
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

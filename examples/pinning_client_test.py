@@ -16,21 +16,13 @@ Exits 0 when all hold; otherwise prints what did not and exits 1.
 
 import hashlib
 import os
-import re
-import signal
 import ssl
-import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from example_test_support import check, exit_status, run, tlspp_server  # noqa: E402
+
 CLIENT, SERVER, PKI = sys.argv[1:4]
-LIMIT = 30  # seconds any one program may take before the check fails
-failures = []
-
-
-def check(condition, what):
-    print(("ok: " if condition else "FAILED: ") + what, flush=True)
-    if not condition:
-        failures.append(what)
 
 
 def pin_of(leaf):
@@ -39,42 +31,21 @@ def pin_of(leaf):
         return "SHA256:" + hashlib.sha256(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest()
 
 
-def start(leaf):
-    """The echo server on `leaf`'s certificate; returns (process, port)."""
+def echo_server(leaf):
+    """The echo server on `leaf`'s certificate: a `with` block's (process, host, port)."""
     cert = os.path.join(PKI, leaf + ("-chain.pem" if leaf != "selfsigned" else ".crt"))
-    proc = subprocess.Popen([SERVER, "--port", "0", "--cert", cert,
-                             "--key", os.path.join(PKI, leaf + ".key")],
-                            stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()
-    match = re.search(r"listening on \S+:(\d+)$", line.strip())
-    if not match:
-        proc.kill()
-        sys.exit(f"the server did not say where it listens: {line!r}")
-    return proc, int(match.group(1))
-
-
-def stop(proc):
-    """Stops the server; returns what it printed about its connections."""
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = proc.communicate(timeout=LIMIT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return "(hung)"
-    return err
+    return tlspp_server(SERVER, "--cert", cert, "--key", os.path.join(PKI, leaf + ".key"))
 
 
 def pinning(port, pin, *extra):
-    run = subprocess.run([CLIENT, "localhost", str(port), "--pin", pin,
-                          "--ca", os.path.join(PKI, "ca-bundle.pem"), *extra],
-                         capture_output=True, text=True, timeout=LIMIT)
-    return run.returncode, run.stdout, run.stderr
+    """Runs the client with `pin`; returns (exit status, stdout, stderr)."""
+    return run([CLIENT, "localhost", str(port), "--pin", pin,
+                "--ca", os.path.join(PKI, "ca-bundle.pem"), *extra])
 
 
 def main():
     right, wrong = pin_of("server-ecdsa"), pin_of("server-rsa")
-    proc, port = start("server-ecdsa")
-    try:
+    with echo_server("server-ecdsa") as (proc, _, port):
         status, out, err = pinning(port, right)
         check(status == 0 and out.startswith("pin ok: " + right),
               f"the right pin passes, exit 0 ({out.strip()!r} {err.strip()!r})")
@@ -84,14 +55,12 @@ def main():
         check(status == 1 and err.count("\n") == 1 and "certificate pin mismatch" in err
               and right in err and out == "",
               f"a wrong pin fails with one line naming both hashes, exit 1 ({err.strip()!r})")
-    finally:
-        server_log = stop(proc)
+    server_log = proc.stderr.read()  # what it said about its connections, after "listening on"
     check("without close_notify" not in server_log,
           f"every client, the failing one too, ended with close_notify ({server_log.strip()!r})")
 
     self_signed = pin_of("selfsigned")
-    proc, port = start("selfsigned")
-    try:
+    with echo_server("selfsigned") as (_, _, port):
         status, out, err = pinning(port, self_signed)
         check(status == 1 and "verif" in err,
               f"with CA verification a self-signed certificate fails, pin or not ({err.strip()!r})")
@@ -101,16 +70,11 @@ def main():
         status, out, err = pinning(port, right, "--pin-only")
         check(status == 1 and "certificate pin mismatch" in err,
               f"--pin-only: any other pin fails ({err.strip()!r})")
-    finally:
-        stop(proc)
 
     status, out, err = pinning(1, "SHA256:1234")
     check(status == 2 and "--pin wants" in err, f"a malformed pin: exit 2 ({err.strip()!r})")
 
-    if failures:
-        print(f"{len(failures)} check(s) failed", flush=True)
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

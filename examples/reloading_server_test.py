@@ -18,25 +18,17 @@ Exits 0 when all hold; otherwise prints what did not and exits 1.
 import hashlib
 import os
 import queue
-import re
 import shutil
 import signal
-import socket
-import ssl
-import subprocess
 import sys
 import tempfile
 import threading
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from example_test_support import check, exit_status, tls_connect, tlspp_server  # noqa: E402
+
 SERVER, PKI = sys.argv[1:3]
 LIMIT = 10.0  # seconds any one step may take before the check fails
-failures = []
-
-
-def check(condition, what):
-    print(("ok: " if condition else "FAILED: ") + what, flush=True)
-    if not condition:
-        failures.append(what)
 
 
 def expected_hash(leaf):
@@ -44,23 +36,15 @@ def expected_hash(leaf):
         return f.read().strip()
 
 
-class Server:
-    """The server process, its stderr read line by line on a thread."""
+class ServerLog:
+    """A server's stderr, read line by line on a thread."""
 
-    def __init__(self, cert, key):
-        self.proc = subprocess.Popen([SERVER, "--port", "0", "--cert", cert, "--key", key],
-                                     stderr=subprocess.PIPE, text=True)
+    def __init__(self, proc):
         self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        line = self.next_line()
-        match = re.search(r"listening on \S+:(\d+)$", line)
-        if not match:
-            self.proc.kill()
-            sys.exit(f"the server did not say where it listens: {line!r}")
-        self.port = int(match.group(1))
+        threading.Thread(target=self._read, args=(proc.stderr,), daemon=True).start()
 
-    def _read(self):
-        for line in self.proc.stderr:
+    def _read(self, stderr):
+        for line in stderr:
             self.lines.put(line.strip())
 
     def next_line(self, starting="", skipped=20):
@@ -76,9 +60,7 @@ class Server:
 
 
 def connect(port):
-    context = ssl.create_default_context(cafile=os.path.join(PKI, "ca-bundle.pem"))
-    raw = socket.create_connection(("127.0.0.1", port), timeout=LIMIT)
-    return context.wrap_socket(raw, server_hostname="localhost")
+    return tls_connect(PKI, port, LIMIT)
 
 
 def cert_hash(tls):
@@ -113,17 +95,17 @@ def main():
                 os.replace(target + ".new", target)
 
         install("server-ecdsa")
-        server = Server(cert, key)
-        try:
-            old = connect(server.port)
+        with tlspp_server(SERVER, "--cert", cert, "--key", key) as (proc, _, port):
+            log = ServerLog(proc)
+            old = connect(port)
             check(cert_hash(old) == expected_hash("server-ecdsa"), "the first client sees the ECDSA certificate")
             check(echoed(old, b"one\n"), "the first client is echoed")
 
             install("server-rsa")
-            server.proc.send_signal(signal.SIGHUP)
-            line = server.next_line("reload")
+            proc.send_signal(signal.SIGHUP)
+            line = log.next_line("reload")
             check(line.startswith("reloaded"), f"SIGHUP reloads ({line!r})")
-            new = connect(server.port)
+            new = connect(port)
             check(cert_hash(new) == expected_hash("server-rsa"),
                   "a client connecting after the reload sees the RSA certificate")
             check(echoed(new, b"new\n"), "the new client is echoed")
@@ -133,31 +115,21 @@ def main():
 
             with open(cert, "w") as f:
                 f.write("not a certificate\n")
-            server.proc.send_signal(signal.SIGHUP)
-            line = server.next_line("reload")
+            proc.send_signal(signal.SIGHUP)
+            line = log.next_line("reload")
             check(line.startswith("reload failed, keeping the previous certificate"),
                   f"a broken file: the reload fails and says so ({line!r})")
-            after = connect(server.port)
+            after = connect(port)
             check(cert_hash(after) == expected_hash("server-rsa"),
                   "after a failed reload new clients still get the RSA certificate")
             goodbye(after)
             check(echoed(old, b"three\n"), "the first client is still echoed")
             goodbye(old)
-            lingering = connect(server.port)  # still connected when the server stops
+            lingering = connect(port)  # still connected when the server stops
             check(echoed(lingering, b"four\n"), "a last client is echoed")
-        finally:
-            server.proc.send_signal(signal.SIGTERM)
-            try:
-                status = server.proc.wait(timeout=LIMIT)
-            except subprocess.TimeoutExpired:
-                server.proc.kill()
-                status = "hung"
-        check(status == 0, f"SIGTERM stops the server, exit 0 ({status})")
+        check(proc.returncode == 0, f"SIGTERM stops the server, exit 0 ({proc.returncode})")
 
-    if failures:
-        print(f"{len(failures)} check(s) failed", flush=True)
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

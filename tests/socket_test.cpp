@@ -11,10 +11,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -30,6 +27,7 @@
 
 #include "support/assertions.hpp"
 #include "support/backend.hpp"
+#include "support/local_port.hpp"
 #include "support/memory_link.hpp"
 #include "support/openssl_server.hpp"
 #include "support/pki.hpp"
@@ -41,115 +39,7 @@ using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 
-constexpr int timeout_seconds = 10;
-
-/// Closes a descriptor the test owns.
-class unique_fd {
- public:
-  explicit unique_fd(int fd = -1) noexcept : fd_{fd} {}
-  unique_fd(unique_fd&& o) noexcept : fd_{std::exchange(o.fd_, -1)} {}
-  unique_fd& operator=(unique_fd&&) = delete;
-  ~unique_fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
-
-/// Bounds every blocking send and receive on `fd`.
-void set_timeouts(int fd) {
-  const timeval tv{timeout_seconds, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-/// A TCP socket bound to 127.0.0.1 on a port the kernel chose; listening
-/// unless told otherwise.
-class local_port {
- public:
-  explicit local_port(bool listening = true) : fd_{::socket(AF_INET, SOCK_STREAM, 0)} {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd_.get() < 0 || ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        (listening && ::listen(fd_.get(), 8) != 0) ||
-        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error{std::string{"local_port: "} + std::strerror(errno)};
-    }
-    port_ = std::to_string(ntohs(addr.sin_port));
-  }
-  [[nodiscard]] const std::string& port() const { return port_; }
-
-  /// The next connection, with timeouts set, or -1 after the timeout.
-  [[nodiscard]] int accept_one() const {
-    pollfd p{fd_.get(), POLLIN, 0};
-    if (::poll(&p, 1, timeout_seconds * 1000) != 1) return -1;
-    const int fd = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) set_timeouts(fd);
-    return fd;
-  }
-
-  /// A blocking socket connected to this port, with timeouts set.
-  [[nodiscard]] unique_fd connect_to() const {
-    unique_fd fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    set_timeouts(fd.get());
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port_)));
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      throw std::runtime_error{std::string{"connect: "} + std::strerror(errno)};
-    }
-    return fd;
-  }
-
- private:
-  unique_fd fd_;
-  std::string port_;
-};
-
-/// Runs `serve(socket)` on a thread for the next connection to `port`.
-/// serve returns "" when all went well, else what went wrong. The socket is
-/// shut down when serve returns, which wakes a client blocked on it.
-class server_thread {
- public:
-  template <class Serve>
-  server_thread(const local_port& port, Serve serve)
-      : thread_{[this, &port, serve = std::move(serve)]() mutable {
-          const unique_fd fd{port.accept_one()};
-          if (fd.get() < 0) {
-            outcome_ = "no connection within the timeout";
-            return;
-          }
-          try {
-            outcome_ = serve(fd.get());
-          } catch (const std::exception& e) {
-            outcome_ = std::string{"exception: "} + e.what();
-          }
-          ::shutdown(fd.get(), SHUT_RDWR);
-        }} {}
-  server_thread(const server_thread&) = delete;
-  server_thread& operator=(const server_thread&) = delete;
-  ~server_thread() {
-    if (thread_.joinable()) thread_.join();
-  }
-
-  /// Joins the thread and says how serve() went.
-  AssertionResult outcome() {
-    if (thread_.joinable()) thread_.join();
-    if (outcome_.empty()) return AssertionSuccess();
-    return AssertionFailure() << "server thread: " << outcome_;
-  }
-
- private:
-  std::string outcome_ = "not run";
-  std::thread thread_;
-};
 
 /// `n` deterministic pseudo-random bytes.
 std::string random_bytes(std::size_t n, unsigned seed) {
@@ -323,7 +213,7 @@ TEST(Sockets, ConnectSocketAndAcceptSocketOverBlockingTcp) {
   const local_port port;
   server srv{server_config()};
   server_thread peer{port, [&](int fd) { return serve_exchange(srv, fd); }};
-  const unique_fd sock = port.connect_to();
+  const unique_fd sock = port.connect_plain();
   {
     client c{client_config()};
     c.connect_socket(sock.get(), "localhost");
@@ -414,7 +304,7 @@ TEST(Sockets, Tls13OnABlockingSocketNeverSurfacesWantRecv) {
                        if (auto e = expect_closed(conn); !e.empty()) return e;
                        return {};
                      }};
-  const unique_fd sock = port.connect_to();
+  const unique_fd sock = port.connect_plain();
   client c{client_config()};
   c.connect_socket(sock.get(), "localhost");
   ASSERT_TRUE(c.handshake().ok());
@@ -443,8 +333,8 @@ TEST(Sockets, HundredSessionTicketsOnABlockingSocketNeverSurfaceAWant) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
   const unique_fd client_end{pair[0]};
   const unique_fd server_end{pair[1]};
-  set_timeouts(client_end.get());
-  set_timeouts(server_end.get());
+  guard_socket(client_end.get());
+  guard_socket(server_end.get());
   const std::string data = "the data after a hundred tickets";
   std::string server_outcome = "not run";
   std::thread peer{[&] {
@@ -475,7 +365,7 @@ TEST(Sockets, HostOrPortWithANulThrowsBeforeConnecting) {
   using namespace std::string_view_literals;
   // Nothing listens there: had a cut name reached connect(2), the error
   // would be ECONNREFUSED, not invalid_argument.
-  const local_port port{false};
+  const local_port port{local_port::not_listening};
   const std::string port_with_nul = port.port() + '\0' + "443";
   client c{client_config()};
   struct bad_argument {
@@ -498,7 +388,7 @@ TEST(Sockets, HostOrPortWithANulThrowsBeforeConnecting) {
 
 TEST(Sockets, ConnectingToAClosedPortThrowsConnectionRefused) {
   // Bound but not listening: the port is ours, and a SYN to it gets a reset.
-  const local_port port{false};
+  const local_port port{local_port::not_listening};
   client c{client_config()};
   try {
     c.connect("127.0.0.1", port.port());

@@ -22,13 +22,9 @@
 // every thread is joined: a bug fails a test, never hangs it.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -43,6 +39,7 @@
 #include <vector>
 
 #include "support/assertions.hpp"
+#include "support/local_port.hpp"
 #include "support/pki.hpp"
 #include "tlspp/tlspp.hpp"
 
@@ -51,94 +48,22 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int guard_seconds = 10;  // what the test's own sockets wait at most
 /// An I/O limit for connections that must complete their handshake first:
 /// each wait of a loopback handshake takes milliseconds, under valgrind
 /// (which runs these tests in CI) a few hundred.
 constexpr auto handshake_io_limit = 2s;
 
-/// Closes a descriptor the test owns.
-class unique_fd {
- public:
-  explicit unique_fd(int fd = -1) noexcept : fd_{fd} {}
-  unique_fd(unique_fd&& o) noexcept : fd_{std::exchange(o.fd_, -1)} {}
-  unique_fd& operator=(unique_fd&&) = delete;
-  ~unique_fd() {
-    if (fd_ >= 0) ::close(fd_);
+/// Whether `listener`'s accept queue is full, as the kernel counts it: on a
+/// listening socket TCP_INFO reports the queue's length in tcpi_unacked and
+/// its limit in tcpi_sacked, and a SYN is dropped once length > limit.
+bool accept_queue_full(const local_port& listener) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(listener.fd(), IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
+    throw std::runtime_error{std::string{"TCP_INFO: "} + std::strerror(errno)};
   }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
-void guard(int fd) {
-  const timeval tv{guard_seconds, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return info.tcpi_unacked > info.tcpi_sacked;
 }
-
-sockaddr_in loopback(std::uint16_t port = 0) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  return addr;
-}
-
-/// A TCP socket bound to 127.0.0.1 on a port the kernel chose, listening
-/// with `backlog` unless `backlog` is negative.
-class local_port {
- public:
-  explicit local_port(int backlog = 8) : fd_{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)} {
-    sockaddr_in addr = loopback();
-    socklen_t len = sizeof addr;
-    if (fd_.get() < 0 || ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        (backlog >= 0 && ::listen(fd_.get(), backlog) != 0) ||
-        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error{std::string{"local_port: "} + std::strerror(errno)};
-    }
-    number_ = ntohs(addr.sin_port);
-  }
-  [[nodiscard]] std::string port() const { return std::to_string(number_); }
-  [[nodiscard]] int fd() const { return fd_.get(); }
-
-  /// The next connection, guarded, or -1 when none came in time.
-  [[nodiscard]] int accept_one() const {
-    pollfd p{fd_.get(), POLLIN, 0};
-    if (::poll(&p, 1, guard_seconds * 1000) != 1) return -1;
-    const int fd = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) guard(fd);
-    return fd;
-  }
-
-  /// A plain TCP connection to this port (blocking, guarded).
-  [[nodiscard]] unique_fd connect_plain() const {
-    unique_fd fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    guard(fd.get());
-    const sockaddr_in addr = loopback(number_);
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-      throw std::runtime_error{std::string{"connect: "} + std::strerror(errno)};
-    }
-    return fd;
-  }
-
-  /// Whether the accept queue is full, as the kernel counts it: on a
-  /// listening socket TCP_INFO reports the queue's length in tcpi_unacked
-  /// and its limit in tcpi_sacked, and a SYN is dropped once length > limit.
-  [[nodiscard]] bool accept_queue_full() const {
-    tcp_info info{};
-    socklen_t len = sizeof info;
-    if (::getsockopt(fd_.get(), IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
-      throw std::runtime_error{std::string{"TCP_INFO: "} + std::strerror(errno)};
-    }
-    return info.tcpi_unacked > info.tcpi_sacked;
-  }
-
- private:
-  unique_fd fd_;
-  std::uint16_t number_ = 0;
-};
 
 /// A tlspp server for one connection on a thread: accepts it, completes the
 /// handshake, then runs `after_handshake`. Whatever went wrong is reported
@@ -149,32 +74,18 @@ class tls_server_thread {
 
   explicit tls_server_thread(behaviour after_handshake)
       : released_{release_.get_future().share()},
-        thread_{[this, after = std::move(after_handshake)] {
-          const unique_fd fd{listener_.accept_one()};
-          if (fd.get() < 0) {
-            outcome_ = "no connection within the guard";
-            return;
-          }
-          try {
-            server srv{config{pki::server_options()}};
-            server_connection conn = srv.accept_socket(fd.get());
-            if (const io_result r = conn.handshake(); !r.ok()) {
-              outcome_ =
-                  std::string{"handshake: "} + to_string(r.status) + " " + conn.error_message();
-              return;
-            }
-            outcome_ = after(conn, released_);
-          } catch (const std::exception& e) {
-            outcome_ = std::string{"exception: "} + e.what();
-          }
-          ::shutdown(fd.get(), SHUT_RDWR);
-        }} {}
+        peer_{listener_, [this, after = std::move(after_handshake)](int fd) {
+                server srv{config{pki::server_options()}};
+                server_connection conn = srv.accept_socket(fd);
+                if (const io_result r = conn.handshake(); !r.ok()) {
+                  return std::string{"handshake: "} + to_string(r.status) + " " +
+                         conn.error_message();
+                }
+                return after(conn, released_);
+              }} {}
   tls_server_thread(const tls_server_thread&) = delete;
   tls_server_thread& operator=(const tls_server_thread&) = delete;
-  ~tls_server_thread() {
-    release();
-    if (thread_.joinable()) thread_.join();
-  }
+  ~tls_server_thread() { release(); }  // then peer_ joins its thread
 
   [[nodiscard]] std::string port() const { return listener_.port(); }
   void release() {
@@ -185,9 +96,7 @@ class tls_server_thread {
   }
   ::testing::AssertionResult outcome() {
     release();
-    if (thread_.joinable()) thread_.join();
-    if (outcome_.empty()) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "server thread: " << outcome_;
+    return peer_.outcome();
   }
 
  private:
@@ -195,8 +104,7 @@ class tls_server_thread {
   std::promise<void> release_;
   bool released_now_ = false;
   std::shared_future<void> released_;
-  std::string outcome_ = "not run";
-  std::thread thread_;
+  server_thread peer_;  // last: it starts serving once all the above exist
 };
 
 /// After the handshake: echoes one message, then answers close_notify.
@@ -242,11 +150,11 @@ config client_config() { return config{pki::client_options()}; }
 TEST(SocketTimeouts, ConnectToAListenerWithAFullQueueTimesOutAndTheClientConnectsAgain) {
   const local_port full{0};  // backlog 0: one queued connection fills it
   std::vector<unique_fd> queued;
-  for (int i = 0; i < 100 && !full.accept_queue_full(); ++i) {
+  for (int i = 0; i < 100 && !accept_queue_full(full); ++i) {
     if (queued.empty()) queued.push_back(full.connect_plain());
     std::this_thread::sleep_for(10ms);  // the kernel queues the connection after its ACK
   }
-  ASSERT_TRUE(full.accept_queue_full()) << "the accept queue never filled";
+  ASSERT_TRUE(accept_queue_full(full)) << "the accept queue never filled";
 
   client c{client_config()};
   try {
@@ -321,7 +229,7 @@ TEST(SocketTimeouts, SendToAPeerThatNeverReadsTimesOut) {
 TEST(SocketTimeouts, ZeroOrNegativeLimitsAreInvalidArgumentsCheckedBeforeConnecting) {
   // Nothing listens there: a limit checked after connecting would show as
   // "connection refused" instead.
-  const local_port closed{-1};
+  const local_port closed{local_port::not_listening};
   client c{client_config()};
   const auto rejects = [&](const socket_timeouts& limits, std::string_view which) {
     try {
@@ -342,7 +250,7 @@ TEST(SocketTimeouts, ZeroOrNegativeLimitsAreInvalidArgumentsCheckedBeforeConnect
 }
 
 TEST(SocketTimeouts, ConnectionRefusedWithinALimitIsStillATransportFailure) {
-  const local_port closed{-1};
+  const local_port closed{local_port::not_listening};
   client c{client_config()};
   try {
     c.connect("127.0.0.1", closed.port(), "localhost", {.connect = 5s});
