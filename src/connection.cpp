@@ -76,32 +76,17 @@ void connection_state::attach(std::unique_ptr<transport> owned, transport* borro
 
 namespace {
 
-/// Records what a transport answered so the driver can tell real wants
-/// from libtls's own, and end of stream from truncation. A want reaches
-/// libtls as `natural_want` (TLS_WANT_POLLIN for the read callback,
-/// TLS_WANT_POLLOUT for the write callback), whichever the transport asked
-/// for: LibreSSL's TLS 1.3 record layer fails the connection on a read that
-/// wants to write or a write that wants to read ("unknown failure
-/// occurred"). The transport's own want is kept for the tlspp call's result.
-/// `bytes(0)` is a want in the callback's own direction.
-ssize_t record(connection_state& st, transfer t, std::size_t len, io_status natural_status,
-               ssize_t natural_want) noexcept {
+/// The answers of a transport that a healthy connection rarely sees: more
+/// bytes than the buffer holds, end of stream, failure. Out of line, so the
+/// per-record callbacks stay short.
+[[gnu::cold, gnu::noinline]] ssize_t record_unusual(connection_state& st, transfer t,
+                                                    std::size_t len,
+                                                    io_status natural_status) noexcept {
   const std::ptrdiff_t v = t.value();
-  if (v > 0) {
-    if (static_cast<std::size_t>(v) > len) {
-      st.transport_failed = true;
-      st.transport_problem = "the callback reported more bytes than the buffer holds";
-      return -1;
-    }
-    st.transport_moved = true;
-    return static_cast<ssize_t>(v);
-  }
-  if (v == 0 && len == 0) return 0;
-  if (v == 0 || t.is_want()) {
-    st.transport_want = v == 0                           ? natural_status
-                        : v == transfer::want_recv_value ? io_status::want_recv
-                                                         : io_status::want_send;
-    return natural_want;
+  if (v > 0 && static_cast<std::size_t>(v) > len) {
+    st.transport_failed = true;
+    st.transport_problem = "the callback reported more bytes than the buffer holds";
+    return -1;
   }
   if (t.is_end_of_stream()) {
     if (natural_status == io_status::want_recv) {
@@ -113,6 +98,31 @@ ssize_t record(connection_state& st, transfer t, std::size_t len, io_status natu
   st.transport_failed = true;
   if (v == transfer::failed_value) st.transport_errno = t.errno_value();
   return -1;
+}
+
+/// Records what a transport answered so the driver can tell real wants
+/// from libtls's own, and end of stream from truncation. A want reaches
+/// libtls as `natural_want` (TLS_WANT_POLLIN for the read callback,
+/// TLS_WANT_POLLOUT for the write callback), whichever the transport asked
+/// for: LibreSSL's TLS 1.3 record layer fails the connection on a read that
+/// wants to write or a write that wants to read ("unknown failure
+/// occurred"). The transport's own want is kept for the tlspp call's result.
+/// `bytes(0)` is a want in the callback's own direction.
+ssize_t record(connection_state& st, transfer t, std::size_t len, io_status natural_status,
+               ssize_t natural_want) noexcept {
+  const std::ptrdiff_t v = t.value();
+  if (v > 0 && static_cast<std::size_t>(v) <= len) [[likely]] {
+    st.transport_moved = true;
+    return static_cast<ssize_t>(v);
+  }
+  if (v == 0 && len == 0) return 0;
+  if (v == 0 || t.is_want()) {
+    st.transport_want = v == 0                           ? natural_status
+                        : v == transfer::want_recv_value ? io_status::want_recv
+                                                         : io_status::want_send;
+    return natural_want;
+  }
+  return record_unusual(st, t, len, natural_status);
 }
 
 template <class Call>
@@ -134,7 +144,8 @@ ssize_t read_trampoline(::tls*, void* buf, size_t len, void* arg) noexcept {
   return guarded(st, [&] {
     const std::span<std::byte> buffer{static_cast<std::byte*>(buf), len};
     const ssize_t n = record(st, st.io->read(buffer), len, io_status::want_recv, TLS_WANT_POLLIN);
-    if (n > 0 && !st.handshake_done) st.peer_records.feed(buffer.first(static_cast<size_t>(n)));
+    if (n > 0 && !st.handshake_done) [[unlikely]]
+      st.peer_records.feed(buffer.first(static_cast<size_t>(n)));
     return n;
   });
 }
