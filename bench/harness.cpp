@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
 
 namespace bench {
 
@@ -19,11 +21,15 @@ std::vector<std::vector<double>> interleave(const std::vector<sample_fn>& cases,
   std::vector<std::vector<double>> values(n);
   for (auto& v : values) v.reserve(static_cast<std::size_t>(rounds));
   for (const auto& c : cases) c();  // warm-up
+  // A fresh order every round: a fixed rotation would give each case the
+  // same predecessor in every round, and whatever that one leaves behind in
+  // the caches and the branch predictors would be charged to it.
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937 shuffler{20261207};
   for (int r = 0; r < rounds; ++r) {
-    for (std::size_t k = 0; k < n; ++k) {
-      const std::size_t i = (static_cast<std::size_t>(r) + k) % n;
-      values[i].push_back(cases[i]());
-    }
+    std::shuffle(order.begin(), order.end(), shuffler);
+    for (const std::size_t i : order) values[i].push_back(cases[i]());
   }
   return values;
 }

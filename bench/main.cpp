@@ -257,9 +257,14 @@ class bench_run {
   /// behind a heap allocation of random size, and the median over the rounds
   /// averages the layouts out instead of keeping one lucky or unlucky layout.
   void shuffle_heap() {
+    // Freed first: allocating the new pads while the old ones still live
+    // makes malloc alternate between two places, and the layouts with it,
+    // round by round, instead of drawing a new one.
+    heap_pad_ = {};
+    heap_pad2_ = {};
     std::uniform_int_distribution<std::size_t> size{1, 64 * 1024};
-    heap_pad_ = std::vector<std::byte>(size(rng_));
-    heap_pad2_ = std::vector<std::byte>(size(rng_) / 16);
+    heap_pad_.resize(size(rng_));
+    heap_pad2_.resize(size(rng_) / 16);
   }
 
   void bulk_workloads(const profile_spec& spec) {

@@ -10,8 +10,8 @@
 #include <string.h>
 
 static char last_error[512];
-static unsigned char source[BENCH_BATCH];
-static unsigned char sink[BENCH_BATCH];
+static _Alignas(BENCH_PAGE) unsigned char source[BENCH_BATCH];
+static _Alignas(BENCH_PAGE) unsigned char sink[BENCH_BATCH];
 
 const char* ossl_error(void) { return last_error; }
 

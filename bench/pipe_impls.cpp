@@ -25,8 +25,8 @@ namespace {
 
 [[noreturn]] void fail(std::string what) { throw std::runtime_error{std::move(what)}; }
 
-std::byte source[BENCH_BATCH];
-std::byte sink[BENCH_BATCH];
+alignas(BENCH_PAGE) std::byte source[BENCH_BATCH];
+alignas(BENCH_PAGE) std::byte sink[BENCH_BATCH];
 
 tlspp::config_options common_options(const bench_profile& p) {
   tlspp::config_options o;

@@ -17,8 +17,8 @@
 #endif
 
 static char last_error[512];
-static unsigned char source[BENCH_BATCH];
-static unsigned char sink[BENCH_BATCH];
+static _Alignas(BENCH_PAGE) unsigned char source[BENCH_BATCH];
+static _Alignas(BENCH_PAGE) unsigned char sink[BENCH_BATCH];
 
 static const char* raw_error(void) { return last_error; }
 
