@@ -52,11 +52,9 @@ void connection_state::forget_connection() noexcept {
   owned_transport.reset();
   io = nullptr;
   callback_exception = nullptr;
-  transport_failed = false;
+  answered = {};
   transport_errno = 0;
   transport_problem = {};
-  transport_want = io_status::ok;
-  transport_moved = false;
   transport_eof = false;
   peer_records = {};
   handshake_done = false;
@@ -80,23 +78,17 @@ namespace {
 /// bytes than the buffer holds, end of stream, failure. Out of line, so the
 /// per-record callbacks stay short.
 [[gnu::cold, gnu::noinline]] ssize_t record_unusual(connection_state& st, transfer t,
-                                                    std::size_t len,
                                                     io_status natural_status) noexcept {
   const std::ptrdiff_t v = t.value();
-  if (v > 0 && static_cast<std::size_t>(v) > len) {
-    st.transport_failed = true;
-    st.transport_problem = "the callback reported more bytes than the buffer holds";
-    return -1;
+  if (t.is_end_of_stream() && natural_status == io_status::want_recv) {
+    st.transport_eof = true;
+    return 0;
   }
-  if (t.is_end_of_stream()) {
-    if (natural_status == io_status::want_recv) {
-      st.transport_eof = true;
-      return 0;
-    }
-    st.transport_problem = "a write callback answered end_of_stream()";
-  }
-  st.transport_failed = true;
-  if (v == transfer::failed_value) st.transport_errno = t.errno_value();
+  st.answered.failed = true;
+  st.transport_errno = v == transfer::failed_value ? t.errno_value() : 0;
+  st.transport_problem = v > 0 ? "the callback reported more bytes than the buffer holds"
+                         : t.is_end_of_stream() ? "a write callback answered end_of_stream()"
+                                                : std::string_view{};
   return -1;
 }
 
@@ -112,17 +104,17 @@ ssize_t record(connection_state& st, transfer t, std::size_t len, io_status natu
                ssize_t natural_want) noexcept {
   const std::ptrdiff_t v = t.value();
   if (v > 0 && static_cast<std::size_t>(v) <= len) [[likely]] {
-    st.transport_moved = true;
+    st.answered.moved = true;
     return static_cast<ssize_t>(v);
   }
   if (v == 0 && len == 0) return 0;
   if (v == 0 || t.is_want()) {
-    st.transport_want = v == 0                           ? natural_status
-                        : v == transfer::want_recv_value ? io_status::want_recv
-                                                         : io_status::want_send;
+    st.answered.want = v == 0                           ? natural_status
+                       : v == transfer::want_recv_value ? io_status::want_recv
+                                                        : io_status::want_send;
     return natural_want;
   }
-  return record_unusual(st, t, len, natural_status);
+  return record_unusual(st, t, natural_status);
 }
 
 template <class Call>
@@ -139,15 +131,30 @@ ssize_t guarded(connection_state& st, Call&& call) noexcept {
 
 }  // namespace
 
+namespace {
+
+ssize_t read_into(connection_state& st, std::span<std::byte> buffer) noexcept {
+  return guarded(st, [&] {
+    return record(st, st.io->read(buffer), buffer.size(), io_status::want_recv, TLS_WANT_POLLIN);
+  });
+}
+
+/// Until the handshake is done, tlspp follows the peer's records too.
+[[gnu::noinline]] ssize_t read_during_handshake(connection_state& st,
+                                                std::span<std::byte> buffer) noexcept {
+  const ssize_t n = read_into(st, buffer);
+  if (n > 0) st.peer_records.feed(buffer.first(static_cast<size_t>(n)));
+  return n;
+}
+
+}  // namespace
+
 ssize_t read_trampoline(::tls*, void* buf, size_t len, void* arg) noexcept {
   auto& st = *static_cast<connection_state*>(arg);
-  return guarded(st, [&] {
-    const std::span<std::byte> buffer{static_cast<std::byte*>(buf), len};
-    const ssize_t n = record(st, st.io->read(buffer), len, io_status::want_recv, TLS_WANT_POLLIN);
-    if (n > 0 && !st.handshake_done) [[unlikely]]
-      st.peer_records.feed(buffer.first(static_cast<size_t>(n)));
-    return n;
-  });
+  const std::span<std::byte> buffer{static_cast<std::byte*>(buf), len};
+  if (!st.handshake_done) [[unlikely]]
+    return read_during_handshake(st, buffer);
+  return read_into(st, buffer);
 }
 
 ssize_t write_trampoline(::tls*, const void* buf, size_t len, void* arg) noexcept {
@@ -203,11 +210,11 @@ constexpr io_result failed_result{io_status::failed, 0};
     return fail(st, op, errc::truncated, "the peer closed the transport without close_notify",
                 io_status::truncated);
   }
-  if (st.transport_failed && st.transport_errno == ETIMEDOUT && st.transport_problem.empty()) {
+  if (st.answered.failed && st.transport_errno == ETIMEDOUT && st.transport_problem.empty()) {
     // A socket's I/O limit (socket_timeouts::io), or a transport's own.
     return fail(st, op, errc::timed_out, timeout_reason(*st.io));
   }
-  if (st.transport_failed) {
+  if (st.answered.failed) {
     std::string why{"the transport failed"};
     if (!st.transport_problem.empty()) {
       why.append(": ").append(st.transport_problem);
@@ -290,29 +297,18 @@ constexpr int max_idle_wants = 1024;
 [[gnu::cold, gnu::noinline]] io_result send_retry_mismatch(connection_state& st,
                                                            std::size_t offered);
 
-/// Runs one libtls I/O call until it completes or the transport really
-/// wants I/O, and turns its answer into an io_result.
+/// One call of libtls, with what its callbacks will see cleared first.
+template <class Call>
+ssize_t call_libtls(connection_state& st, Call& call) {
+  st.answered = {};
+  return call();
+}
+
+/// Turns libtls's answer `n` to `call` into an io_result, calling again
+/// while libtls asks for I/O that the transport never asked for.
 template <operation op, class Call>
-io_result drive(connection_state& st, Call&& call) {
-  if (st.failed()) return failed_earlier(st, op);
-  if (st.io == nullptr) [[unlikely]] {
-    return fail(st, op, errc::misuse, "not connected (call connect() or accept())");
-  }
-  if constexpr (op == operation::read || op == operation::write) {
-    if (!st.handshake_done) [[unlikely]] {
-      // libtls would run the handshake inside the read or write; running it
-      // apart makes a transport that ends mid-handshake a failed handshake,
-      // never a truncated read.
-      if (io_result r = drive_handshake(st); !r.ok()) return r;
-    }
-  }
-  for (int idle_wants = 0;;) {
-    st.transport_want = io_status::ok;
-    st.transport_moved = false;
-    st.transport_failed = false;
-    st.transport_errno = 0;
-    st.transport_problem = {};
-    const ssize_t n = call();
+[[gnu::noinline]] io_result settle(connection_state& st, Call& call, ssize_t n) {
+  for (int idle_wants = 0;; n = call_libtls(st, call)) {
     if (st.callback_exception) rethrow_callback_exception(st, op);
     if (st.orphaned) return failed_result;  // destroyed by its own callback
     if (n >= 0) {
@@ -320,7 +316,7 @@ io_result drive(connection_state& st, Call&& call) {
       // call as SSL_ERROR_ZERO_RETURN and libtls maps that to 0: a send()
       // or close() whose transport failed would pass for a success with
       // nothing sent. A write of a non-empty buffer never moves 0 bytes.
-      if (n == 0 && op != operation::read && (st.transport_failed || op == operation::write)) {
+      if (n == 0 && op != operation::read && (st.answered.failed || op == operation::write)) {
         return libtls_failure(st, op);
       }
       if (op == operation::handshake) {
@@ -349,8 +345,8 @@ io_result drive(connection_state& st, Call&& call) {
       return io_result{io_status::ok, static_cast<std::size_t>(n)};
     }
     if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
-      if (st.transport_want != io_status::ok) return io_result{st.transport_want, 0};
-      if (st.transport_moved) {
+      if (st.answered.want != io_status::ok) return io_result{st.answered.want, 0};
+      if (st.answered.moved) {
         idle_wants = 0;
       } else if (++idle_wants == max_idle_wants) {
         return fail(st, op, errc::backend_stalled,
@@ -360,6 +356,25 @@ io_result drive(connection_state& st, Call&& call) {
     }
     return libtls_failure(st, op);
   }
+}
+
+/// Runs one libtls I/O call until it completes or the transport really
+/// wants I/O, and turns its answer into an io_result.
+template <operation op, class Call>
+io_result drive(connection_state& st, Call&& call) {
+  if (st.failed()) return failed_earlier(st, op);
+  if (st.io == nullptr) [[unlikely]] {
+    return fail(st, op, errc::misuse, "not connected (call connect() or accept())");
+  }
+  if constexpr (op == operation::read || op == operation::write) {
+    if (!st.handshake_done) [[unlikely]] {
+      // libtls would run the handshake inside the read or write; running it
+      // apart makes a transport that ends mid-handshake a failed handshake,
+      // never a truncated read.
+      if (io_result r = drive_handshake(st); !r.ok()) return r;
+    }
+  }
+  return settle<op>(st, call, call_libtls(st, call));
 }
 
 io_result send_retry_mismatch(connection_state& st, std::size_t offered) {
@@ -379,6 +394,55 @@ template <class T>
 std::span<T> clamped(std::span<T> buffer) noexcept {
   constexpr std::size_t max = INT_MAX;
   return buffer.size() > max ? buffer.first(max) : buffer;
+}
+
+/// tls_read into `buffer` (at most INT_MAX bytes).
+struct read_call {
+  connection_state& st;
+  std::span<std::byte> buffer;
+  ssize_t operator()() const { return tls_read(st.ctx, buffer.data(), buffer.size()); }
+};
+
+/// tls_write of `data` (at most INT_MAX bytes).
+struct write_call {
+  connection_state& st;
+  std::span<const std::byte> data;
+  ssize_t operator()() const { return tls_write(st.ctx, data.data(), data.size()); }
+};
+
+/// A send that wanted I/O must be retried with as many bytes; one that
+/// completed frees the next from that.
+io_result note_pending_send(connection_state& st, std::size_t offered, io_result r) noexcept {
+  if (r.want_io()) {
+    st.pending_send = offered;
+  } else if (r.ok()) {
+    st.pending_send = 0;
+  }
+  return r;
+}
+
+/// recv() in every state: misuse, failure, end of stream, the handshake
+/// still to run.
+[[gnu::noinline]] io_result recv_general(connection_state& st, std::span<std::byte> buffer) {
+  st.check_not_busy("connection::recv");
+  if (st.failed()) return failed_earlier(st, operation::read);
+  if (st.peer_closed) return io_result{io_status::closed, 0};
+  if (buffer.empty()) return {};
+  const call_scope scope{st};
+  return drive<operation::read>(st, read_call{st, clamped(buffer)});
+}
+
+/// send() in every state, the retry of a send that wanted I/O included.
+[[gnu::noinline]] io_result send_general(connection_state& st, std::span<const std::byte> data) {
+  st.check_not_busy("connection::send");
+  if (st.failed()) return failed_earlier(st, operation::write);
+  if (data.empty()) return {};
+  const std::span<const std::byte> b = clamped(data);
+  if (b.size() < st.pending_send) [[unlikely]] {
+    return send_retry_mismatch(st, b.size());
+  }
+  const call_scope scope{st};
+  return note_pending_send(st, b.size(), drive<operation::write>(st, write_call{st, b}));
 }
 
 }  // namespace
@@ -411,34 +475,33 @@ io_result connection::handshake() {
 
 io_result connection::recv(std::span<std::byte> buffer) {
   auto& st = live_state();
-  st.check_not_busy("connection::recv");
-  if (st.failed()) return detail::failed_earlier(st, detail::operation::read);
-  if (st.peer_closed) return io_result{io_status::closed, 0};
-  if (buffer.empty()) return {};
-  const std::span<std::byte> b = detail::clamped(buffer);
+  // The call of every record, kept short; anything else (and any answer
+  // but data) takes the general path, which handles every case.
+  if (!st.ready_for_data() || buffer.empty()) [[unlikely]]
+    return detail::recv_general(st, buffer);
+  detail::read_call call{st, detail::clamped(buffer)};
   const detail::call_scope scope{st};
-  return detail::drive<detail::operation::read>(
-      st, [&] { return tls_read(st.ctx, b.data(), b.size()); });
+  const ssize_t n = detail::call_libtls(st, call);
+  if (n > 0 && !st.callback_exception && !st.orphaned) [[likely]] {
+    return io_result{io_status::ok, static_cast<std::size_t>(n)};
+  }
+  return detail::settle<detail::operation::read>(st, call, n);
 }
 
 io_result connection::send(std::span<const std::byte> data) {
   auto& st = live_state();
-  st.check_not_busy("connection::send");
-  if (st.failed()) return detail::failed_earlier(st, detail::operation::write);
-  if (data.empty()) return {};
-  const std::span<const std::byte> b = detail::clamped(data);
-  if (b.size() < st.pending_send) [[unlikely]] {
-    return detail::send_retry_mismatch(st, b.size());
+  // As recv: a send that is not the retry of one that wanted I/O.
+  if (!st.ready_for_data() || data.empty() || st.pending_send != 0) [[unlikely]] {
+    return detail::send_general(st, data);
   }
+  detail::write_call call{st, detail::clamped(data)};
   const detail::call_scope scope{st};
-  const io_result r = detail::drive<detail::operation::write>(
-      st, [&] { return tls_write(st.ctx, b.data(), b.size()); });
-  if (r.want_io()) {
-    st.pending_send = b.size();
-  } else if (r.ok()) {
-    st.pending_send = 0;
+  const ssize_t n = detail::call_libtls(st, call);
+  if (n > 0 && !st.callback_exception && !st.orphaned) [[likely]] {
+    return io_result{io_status::ok, static_cast<std::size_t>(n)};
   }
-  return r;
+  return detail::note_pending_send(st, call.data.size(),
+                                   detail::settle<detail::operation::write>(st, call, n));
 }
 
 io_result connection::send(std::string_view data) {
