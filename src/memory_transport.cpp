@@ -61,6 +61,14 @@ void memory_transport::follow_records(std::span<const std::byte> bytes) noexcept
       i += n;
       continue;
     }
+    if (header_seen_ == 0 && bytes.size() - i >= record_header_size) {
+      // A whole header at once: the body's length is in its last two bytes.
+      length_ =
+          static_cast<std::size_t>(bytes[i + 3]) << 8 | static_cast<std::size_t>(bytes[i + 4]);
+      i += record_header_size;
+      body_left_ = last_length_ = length_;
+      continue;
+    }
     const auto b = static_cast<std::size_t>(bytes[i++]);
     if (header_seen_ == 3) length_ = b << 8;
     if (header_seen_ == 4) length_ |= b;

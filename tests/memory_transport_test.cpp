@@ -2,6 +2,8 @@
 // The sans-I/O transport: queues the caller pumps, zero copy on receive.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -134,13 +136,15 @@ TEST(MemoryTransport, ReceivedCiphertextLandsInLibtlsBufferWithoutCopy) {
 }
 
 /// One socket read of an event loop that pays a system call per read: what
-/// `from` has to send fills to.receive_buffers() in order, as readv would.
-std::size_t scatter_read(memory_transport& from, memory_transport& to) {
+/// `from` has to send fills to.receive_buffers() in order, as readv would,
+/// up to `max_read` bytes (a socket that has only that many yet).
+std::size_t scatter_read(memory_transport& from, memory_transport& to,
+                         std::size_t max_read = SIZE_MAX) {
   const memory_transport::receive_spans in = to.receive_buffers();
   std::size_t n = 0;
   for (const std::span<std::byte> part : {in.in_place, in.ahead}) {
     const auto out = from.to_send().subspan(n);
-    const std::size_t k = std::min(out.size(), part.size());
+    const std::size_t k = std::min({out.size(), part.size(), max_read - n});
     std::memcpy(part.data(), out.data(), k);
     n += k;
   }
@@ -152,7 +156,7 @@ std::size_t scatter_read(memory_transport& from, memory_transport& to) {
 /// Receives `size` bytes at `to`, reading with scatter_read() whenever
 /// libtls wants input; returns how many reads that took.
 int receive_with_read_ahead(memory_transport& from, memory_transport& to, connection& receiver,
-                            std::size_t size) {
+                            std::size_t size, std::size_t max_read = SIZE_MAX) {
   std::vector<std::byte> buf(16384);
   int reads = 0;
   for (std::size_t got = 0; got < size;) {
@@ -163,7 +167,7 @@ int receive_with_read_ahead(memory_transport& from, memory_transport& to, connec
     }
     EXPECT_EQ(r.status, io_status::want_recv) << receiver.error_message();
     if (r.status != io_status::want_recv || from.to_send().empty()) return -1;
-    scatter_read(from, to);
+    scatter_read(from, to, max_read);
     ++reads;
   }
   return reads;
@@ -201,6 +205,40 @@ TEST(MemoryTransport, LargeRecordBodiesLandInPlaceWithReadAhead) {
             records * chunk.size() - memory_transport::read_ahead);
   std::printf("[read ahead] %d records of 16 KiB: %d reads, %zu bytes copied\n", records, reads,
               after.received_copied - before.received_copied);
+}
+
+TEST(MemoryTransport, RecordHeadersSplitAcrossReadsAreFollowedLikeWholeOnes) {
+  // The transport follows the record headers to size its read-ahead: after
+  // a large record a header's read brings nothing along (the next body will
+  // land in place), after a small one it reads ahead. A header cut at any
+  // byte must leave it where a whole one would.
+  const std::string large = payload(16384);
+  for (std::size_t max_read = 1; max_read <= 7; ++max_read) {
+    SCOPED_TRACE("reads of at most " + std::to_string(max_read) + " bytes");
+    for (const bool last_is_large : {true, false}) {
+      SCOPED_TRACE(last_is_large ? "the last record was large" : "the last record was small");
+      pumped_pair p{1 << 20};
+      p.handshake();
+      std::vector<std::string> records{payload(64), large, payload(65), large, payload(66)};
+      if (last_is_large) records.push_back(large);
+      std::size_t sent = 0;
+      for (const std::string& r : records) {
+        ASSERT_TRUE(p.client.send(r).ok());
+        sent += r.size();
+      }
+      ASSERT_GT(receive_with_read_ahead(p.client_io, p.server_io, p.accepted, sent, max_read), 0);
+
+      ASSERT_TRUE(p.client.send(large).ok());
+      const auto before = p.server_io.stats();
+      ASSERT_EQ(receive_with_read_ahead(p.client_io, p.server_io, p.accepted, large.size()), 2);
+      const std::size_t copied = p.server_io.stats().received_copied - before.received_copied;
+      if (last_is_large) {
+        EXPECT_EQ(copied, 0u);
+      } else {
+        EXPECT_EQ(copied, memory_transport::read_ahead);
+      }
+    }
+  }
 }
 
 TEST(MemoryTransport, BufferChangeBetweenRetriesFallsBackToACopy) {
