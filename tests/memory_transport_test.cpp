@@ -145,7 +145,7 @@ std::size_t scatter_read(memory_transport& from, memory_transport& to,
   for (const std::span<std::byte> part : {in.in_place, in.ahead}) {
     const auto out = from.to_send().subspan(n);
     const std::size_t k = std::min({out.size(), part.size(), max_read - n});
-    std::memcpy(part.data(), out.data(), k);
+    if (k > 0) std::memcpy(part.data(), out.data(), k);  // an empty span may have no data()
     n += k;
   }
   to.commit_received(n);
