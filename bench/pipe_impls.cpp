@@ -143,6 +143,10 @@ struct queue_pair {
   }
 
   void connect(tlspp_env& env) {
+    // Both ends go before either is made anew, as the raw C code does:
+    // replacing them one by one makes malloc alternate between two layouts.
+    client.reset();
+    server.reset();
     bq_clear(&to_server);
     bq_clear(&to_client);
     client.emplace(env.client_conf);
