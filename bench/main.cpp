@@ -312,6 +312,7 @@ class bench_run {
           pipe_impl* impl = l.impl.get();
           const std::size_t chunk = s.chunk;
           cases.push_back([this, impl, chunk, total] {
+            impl->disconnect();
             shuffle_heap();
             impl->connect();
             return static_cast<double>(total) / seconds_of([&] { impl->bulk(chunk, total); }) / 1e6;

@@ -142,11 +142,12 @@ struct queue_pair {
     free_transport();
   }
 
-  void connect(tlspp_env& env) {
-    // Both ends go before either is made anew, as the raw C code does:
-    // replacing them one by one makes malloc alternate between two layouts.
+  void disconnect() {
     client.reset();
     server.reset();
+  }
+  void connect(tlspp_env& env) {
+    disconnect();  // both ends first, as the raw C code does
     bq_clear(&to_server);
     bq_clear(&to_client);
     client.emplace(env.client_conf);
@@ -179,10 +180,13 @@ struct memory_transport_pair {
   std::optional<tlspp::client> client;
   std::optional<tlspp::server_connection> server;
 
-  void connect(tlspp_env& env) {
-    // A transport serves one connection: it may hold the last one's buffer.
+  void disconnect() {
     client.reset();
     server.reset();
+  }
+  void connect(tlspp_env& env) {
+    // A transport serves one connection: it may hold the last one's buffer.
+    disconnect();
     client_io.emplace();
     server_io.emplace();
     client.emplace(env.client_conf);
@@ -299,6 +303,7 @@ class tlspp_impl final : public pipe_impl {
     pair_.connect(env_);
     handshake(pair_);
   }
+  void disconnect() override { pair_.disconnect(); }
   negotiated info() override {
     const tlspp::connection_info i = pair_.client->info();
     return {i.version, i.cipher};
@@ -373,10 +378,13 @@ class raw_impl final : public pipe_impl {
   raw_impl& operator=(const raw_impl&) = delete;
 
   void connect() override {
-    lib_.pair_free_client(&pair_);
-    lib_.pair_free_server(&pair_);
+    disconnect();
     check(lib_.pair_connect(&env_, &pair_));
     check(lib_.pair_handshake(&pair_));
+  }
+  void disconnect() override {
+    lib_.pair_free_client(&pair_);
+    lib_.pair_free_server(&pair_);
   }
   negotiated info() override { return {lib_.version(&pair_), lib_.cipher(&pair_)}; }
   void bulk(std::size_t chunk, std::size_t total) override {
@@ -440,10 +448,13 @@ class openssl_impl final : public pipe_impl {
   openssl_impl& operator=(const openssl_impl&) = delete;
 
   void connect() override {
-    ossl_pair_free_client(&pair_);
-    ossl_pair_free_server(&pair_);
+    disconnect();
     check_ossl(ossl_pair_connect(&env_, &pair_));
     check_ossl(ossl_pair_handshake(&pair_));
+  }
+  void disconnect() override {
+    ossl_pair_free_client(&pair_);
+    ossl_pair_free_server(&pair_);
   }
   negotiated info() override { return {ossl_version_of(&pair_), ossl_cipher_of(&pair_)}; }
   void bulk(std::size_t chunk, std::size_t total) override {

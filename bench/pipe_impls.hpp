@@ -32,6 +32,10 @@ class pipe_impl {
   virtual ~pipe_impl() = default;
   /// Opens the long-lived pair the bulk workloads use and runs its handshake.
   virtual void connect() = 0;
+  /// Frees that pair (connect() frees it too): the harness shuffles the
+  /// heap in between, so the next pair's buffers do not simply take the
+  /// old ones' places.
+  virtual void disconnect() = 0;
   [[nodiscard]] virtual negotiated info() = 0;
   /// Client to server: `total` plaintext bytes in `chunk`-byte writes, in
   /// batches of BENCH_BATCH bytes that the server then drains.
