@@ -46,9 +46,9 @@ std::size_t calibrate(F&& run, std::size_t unit, double target) {
 using sample_fn = std::function<double()>;
 
 /// Runs every case once per round, for `rounds` rounds after one warm-up
-/// round that is thrown away. Round r starts with case r mod n and goes
-/// round the list (A B C, B C A, C A B...), so no implementation always
-/// follows the same one. Returns values[case][round].
+/// round that is thrown away. Each round runs the cases in a new shuffled
+/// order (the same seed every run), so no implementation always follows
+/// the same one. Returns values[case][round].
 std::vector<std::vector<double>> interleave(const std::vector<sample_fn>& cases, int rounds);
 
 double median(std::vector<double> values);
